@@ -1,0 +1,120 @@
+/**
+ * The connector types this server implements, described truthfully; entity listing through the
+ * connector. Custom connector registration is not supported and says so.
+ */
+import type { App, Caller } from "../../app.ts";
+import { describeEntity, listEntities } from "../../connectors/entities.ts";
+import { connectorRegistry, getConnector, toConnectorConfiguration } from "../../connectors/registry.ts";
+import type { ConnectorEnvironment, ResolvedProfile } from "../../connectors/types.ts";
+import { ResourceNotFoundError, UnsupportedOperationError, ValidationError } from "../../domain/errors.ts";
+import { resolveProfile } from "./flow-checks.ts";
+
+export function connectorEnv(app: App): ConnectorEnvironment {
+  const e = app.config.engine;
+  return {
+    dataDir: app.config.dataDir,
+    s3: app.config.s3,
+    redshiftBatchRows: e.redshiftBatchRows,
+    sourceParallelism: e.sourceParallelism,
+    batchRows: e.batchRows,
+  };
+}
+
+export async function listConnectors(
+  _app: App,
+  _c: Caller,
+  _input: { maxResults?: number; nextToken?: string },
+) {
+  return {
+    connectors: [...connectorRegistry.values()].map((d) => ({
+      connectorType: d.connectorType,
+      connectorName: d.connectorType,
+      connectorLabel: d.connectorType,
+      connectorOwner: "Sluice",
+      connectorDescription: toConnectorConfiguration(d).connectorDescription,
+      connectorProvisioningType: undefined,
+      connectorModes: undefined,
+      applicationType: undefined,
+      supportedDataTransferTypes: ["RECORD"],
+    })),
+  };
+}
+
+export async function describeConnectors(_app: App, _c: Caller, input: { connectorTypes?: string[] }) {
+  const types = input.connectorTypes?.length ? input.connectorTypes : [...connectorRegistry.keys()];
+  const connectorConfigurations: Record<string, unknown> = {};
+  for (const t of types) {
+    const d = getConnector(t);
+    if (d) connectorConfigurations[t] = toConnectorConfiguration(d);
+  }
+  return { connectorConfigurations };
+}
+
+export async function describeConnector(
+  _app: App,
+  _c: Caller,
+  input: { connectorType: string; connectorLabel?: string },
+) {
+  const d = getConnector(input.connectorType);
+  if (!d) {
+    throw new ResourceNotFoundError(
+      `Connector ${input.connectorType} is not implemented by this server; available: ${[...connectorRegistry.keys()].join(", ")}`,
+    );
+  }
+  return { connectorConfiguration: toConnectorConfiguration(d) };
+}
+
+async function entityTarget(
+  app: App,
+  caller: Caller,
+  input: { connectorProfileName?: string; connectorType?: string },
+) {
+  let profile: ResolvedProfile | undefined;
+  let type = input.connectorType;
+  if (input.connectorProfileName) {
+    profile = await resolveProfile(app, caller.accountId, input.connectorProfileName, input.connectorType);
+    type = profile.connectorType;
+  }
+  if (!type) throw new ValidationError("connectorType: is required when no connectorProfileName is given");
+  if (!getConnector(type))
+    throw new ValidationError(`connectorType: ${type} is not implemented by this server`);
+  return { type, profile };
+}
+
+export async function listConnectorEntities(
+  app: App,
+  caller: Caller,
+  input: { connectorProfileName?: string; connectorType?: string; entitiesPath?: string },
+) {
+  const { type, profile } = await entityTarget(app, caller, input);
+  const entities = await listEntities(
+    type,
+    profile,
+    input.entitiesPath,
+    connectorEnv(app),
+    AbortSignal.timeout(30_000),
+  );
+  return { connectorEntityMap: { [input.entitiesPath ?? ""]: entities } };
+}
+
+export async function describeConnectorEntity(
+  app: App,
+  caller: Caller,
+  input: { connectorEntityName: string; connectorProfileName?: string; connectorType?: string },
+) {
+  const { type, profile } = await entityTarget(app, caller, input);
+  const fields = await describeEntity(
+    type,
+    profile,
+    input.connectorEntityName,
+    connectorEnv(app),
+    AbortSignal.timeout(30_000),
+  );
+  return { connectorEntityFields: fields };
+}
+
+export async function customConnectorsUnsupported(): Promise<never> {
+  throw new UnsupportedOperationError(
+    "Custom connectors (RegisterConnector, UpdateConnectorRegistration, UnregisterConnector, ResetConnectorMetadataCache) are not supported by this server",
+  );
+}

@@ -1,0 +1,90 @@
+/** Flow rows and run rows as AppFlow's response shapes. */
+import type { FlowStatus, TriggerConfig } from "../../domain/flow.ts";
+import type { FlowRow } from "../../store/flows-sql.ts";
+import type { RunsTable } from "../../store/schema.ts";
+import { epochSeconds } from "../protocol/serialize.ts";
+import type { FlowParts } from "./flow-checks.ts";
+
+export interface StoredDefinition extends FlowParts {
+  description?: string;
+  kmsArn?: string;
+  metadataCatalogConfig?: unknown;
+}
+
+export function definitionOf(row: FlowRow): StoredDefinition {
+  return JSON.parse(row.definition) as StoredDefinition;
+}
+
+export function lastRunDetails(run: RunsTable | undefined) {
+  if (!run) return undefined;
+  return {
+    mostRecentExecutionMessage: run.error_message ?? undefined,
+    mostRecentExecutionTime: epochSeconds(run.updated_at),
+    mostRecentExecutionStatus: run.status,
+  };
+}
+
+export function flowSummary(row: FlowRow, tags: Record<string, string>, lastRun: RunsTable | undefined) {
+  const d = definitionOf(row);
+  return {
+    flowArn: row.flow_arn,
+    description: d.description,
+    flowName: row.flow_name,
+    flowStatus: row.flow_status as FlowStatus,
+    sourceConnectorType: row.source_type,
+    destinationConnectorType: row.destination_type,
+    triggerType: row.trigger_type as TriggerConfig["triggerType"],
+    createdAt: epochSeconds(row.created_at),
+    lastUpdatedAt: epochSeconds(row.updated_at),
+    createdBy: row.created_by,
+    lastUpdatedBy: row.last_updated_by,
+    tags,
+    lastRunExecutionDetails: lastRunDetails(lastRun),
+  };
+}
+
+export function flowDescription(row: FlowRow, tags: Record<string, string>, lastRun: RunsTable | undefined) {
+  const d = definitionOf(row);
+  return {
+    flowArn: row.flow_arn,
+    description: d.description,
+    flowName: row.flow_name,
+    kmsArn: d.kmsArn,
+    flowStatus: row.flow_status,
+    flowStatusMessage: undefined,
+    sourceFlowConfig: d.sourceFlowConfig,
+    destinationFlowConfigList: d.destinationFlowConfigList,
+    lastRunExecutionDetails: lastRunDetails(lastRun),
+    triggerConfig: d.triggerConfig,
+    tasks: d.tasks,
+    createdAt: epochSeconds(row.created_at),
+    lastUpdatedAt: epochSeconds(row.updated_at),
+    createdBy: row.created_by,
+    lastUpdatedBy: row.last_updated_by,
+    tags,
+    metadataCatalogConfig: d.metadataCatalogConfig,
+    schemaVersion: row.schema_version,
+  };
+}
+
+export function executionRecord(run: RunsTable) {
+  const failed = run.status === "Error" || run.put_failures > 0;
+  return {
+    executionId: run.execution_id,
+    executionStatus: run.status,
+    executionResult: {
+      errorInfo: failed
+        ? { putFailuresCount: run.put_failures, executionMessage: run.error_message ?? undefined }
+        : undefined,
+      bytesProcessed: run.bytes_processed,
+      bytesWritten: run.bytes_written,
+      recordsProcessed: run.records_processed,
+      numParallelProcesses: run.num_parallel ?? undefined,
+      maxPageSize: run.max_page_size ?? undefined,
+    },
+    startedAt: epochSeconds(run.created_at),
+    lastUpdatedAt: epochSeconds(run.updated_at),
+    dataPullStartTime: epochSeconds(run.data_pull_start ?? run.started_at),
+    dataPullEndTime: epochSeconds(run.data_pull_end),
+  };
+}

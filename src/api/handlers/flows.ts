@@ -1,0 +1,171 @@
+/** CreateFlow, DescribeFlow, ListFlows, UpdateFlow, DeleteFlow: thin, over the store modules. */
+import type { App, Caller } from "../../app.ts";
+import { flowArn } from "../../domain/arn.ts";
+import {
+  ConflictError,
+  QuotaExceededError,
+  ResourceNotFoundError,
+  ValidationError,
+} from "../../domain/errors.ts";
+import {
+  countFlows,
+  deleteFlowRow,
+  getFlow,
+  insertFlow,
+  listFlows,
+  updateFlowRow,
+} from "../../store/flows-sql.ts";
+import { latestRun } from "../../store/runs/list-runs.ts";
+import { deleteTags, getTags, putTags } from "../../store/tags-sql.ts";
+import { checkFlow, type FlowParts } from "./flow-checks.ts";
+import { definitionOf, flowDescription, flowSummary, type StoredDefinition } from "./flow-view.ts";
+import { idempotent } from "./idempotency.ts";
+import { decodeToken, encodeToken } from "./pagination.ts";
+import { forceEndRuns } from "./run-control.ts";
+
+export interface CreateFlowInput extends FlowParts {
+  flowName: string;
+  description?: string;
+  kmsArn?: string;
+  tags?: Record<string, string>;
+  metadataCatalogConfig?: unknown;
+  clientToken?: string;
+}
+
+export async function createFlow(app: App, caller: Caller, input: CreateFlowInput) {
+  return idempotent(app, caller, "CreateFlow", input, async () => {
+    if (await getFlow(app.store.db, caller.accountId, input.flowName)) {
+      throw new ConflictError(`Flow ${input.flowName} already exists`);
+    }
+    const max = app.config.limits.maxFlowsPerAccount;
+    if ((await countFlows(app.store.db, caller.accountId)) >= max) {
+      throw new QuotaExceededError(`The account already has the maximum of ${max} flows`);
+    }
+    await checkFlow(app, caller, input);
+    const now = app.now();
+    const arn = flowArn(caller.region, caller.accountId, input.flowName);
+    const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : "Draft";
+    const ok = await insertFlow(app.store.db, {
+      account_id: caller.accountId,
+      flow_name: input.flowName,
+      flow_arn: arn,
+      flow_status: status,
+      trigger_type: input.triggerConfig.triggerType,
+      source_type: input.sourceFlowConfig.connectorType,
+      destination_type: input.destinationFlowConfigList[0]?.connectorType ?? "",
+      definition: JSON.stringify(storedDefinition(input)),
+      schema_version: 1,
+      created_at: now,
+      updated_at: now,
+      created_by: caller.principalArn,
+      last_updated_by: caller.principalArn,
+      row_version: 1,
+    });
+    if (!ok) throw new ConflictError(`Flow ${input.flowName} already exists`);
+    await putTags(app.store.db, caller.accountId, arn, input.tags ?? {});
+    return { flowArn: arn, flowStatus: status };
+  });
+}
+
+function storedDefinition(i: CreateFlowInput | UpdateFlowInput, prior?: StoredDefinition): StoredDefinition {
+  return {
+    description: i.description ?? prior?.description,
+    kmsArn: "kmsArn" in i ? i.kmsArn : prior?.kmsArn,
+    triggerConfig: i.triggerConfig,
+    sourceFlowConfig: i.sourceFlowConfig,
+    destinationFlowConfigList: i.destinationFlowConfigList,
+    tasks: i.tasks,
+    metadataCatalogConfig: i.metadataCatalogConfig ?? prior?.metadataCatalogConfig,
+  };
+}
+
+async function mustGetFlow(app: App, caller: Caller, flowName: string) {
+  const row = await getFlow(app.store.db, caller.accountId, flowName);
+  if (!row) throw new ResourceNotFoundError(`Flow ${flowName} does not exist`);
+  return row;
+}
+
+export async function describeFlow(app: App, caller: Caller, input: { flowName: string }) {
+  const row = await mustGetFlow(app, caller, input.flowName);
+  const [tags, run] = await Promise.all([
+    getTags(app.store.db, caller.accountId, row.flow_arn),
+    latestRun(app.store.db, caller.accountId, row.flow_name),
+  ]);
+  return flowDescription(row, tags, run);
+}
+
+export async function listFlowsHandler(
+  app: App,
+  caller: Caller,
+  input: { maxResults?: number; nextToken?: string },
+) {
+  const limit = input.maxResults ?? 20;
+  const after = decodeToken<{ n: string }>(input.nextToken, { n: "string" });
+  const rows = await listFlows(app.store.db, caller.accountId, limit + 1, after?.n);
+  const page = rows.slice(0, limit);
+  const flows = await Promise.all(
+    page.map(async (row) =>
+      flowSummary(
+        row,
+        await getTags(app.store.db, caller.accountId, row.flow_arn),
+        await latestRun(app.store.db, caller.accountId, row.flow_name),
+      ),
+    ),
+  );
+  const last = page.at(-1);
+  return { flows, nextToken: rows.length > limit && last ? encodeToken({ n: last.flow_name }) : undefined };
+}
+
+export interface UpdateFlowInput extends FlowParts {
+  flowName: string;
+  description?: string;
+  metadataCatalogConfig?: unknown;
+  clientToken?: string;
+}
+
+export async function updateFlow(app: App, caller: Caller, input: UpdateFlowInput) {
+  return idempotent(app, caller, "UpdateFlow", input, async () => {
+    const row = await mustGetFlow(app, caller, input.flowName);
+    if (input.sourceFlowConfig.connectorType !== row.source_type) {
+      throw new ValidationError(
+        `sourceFlowConfig.connectorType: the source connector type of a flow can't change (it is ${row.source_type})`,
+      );
+    }
+    if (input.destinationFlowConfigList[0]?.connectorType !== row.destination_type) {
+      throw new ValidationError(
+        `destinationFlowConfigList[0].connectorType: the destination connector type of a flow can't change (it is ${row.destination_type})`,
+      );
+    }
+    await checkFlow(app, caller, input);
+    const prior = definitionOf(row);
+    const next = storedDefinition(input, prior);
+    // A new schema version when what the records look like changes: the mappings (tasks).
+    const schemaChanged = JSON.stringify(prior.tasks) !== JSON.stringify(next.tasks);
+    const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : row.flow_status;
+    const ok = await updateFlowRow(app.store.db, caller.accountId, input.flowName, row.row_version, {
+      definition: JSON.stringify(next),
+      trigger_type: input.triggerConfig.triggerType,
+      flow_status: status,
+      schema_version: row.schema_version + (schemaChanged ? 1 : 0),
+      updated_at: app.now(),
+      last_updated_by: caller.principalArn,
+    });
+    if (!ok)
+      throw new ConflictError(`Flow ${input.flowName} was changed by another request; retry the update`);
+    return { flowStatus: status };
+  });
+}
+
+export async function deleteFlow(
+  app: App,
+  caller: Caller,
+  input: { flowName: string; forceDelete?: boolean },
+) {
+  const row = await mustGetFlow(app, caller, input.flowName);
+  await forceEndRuns(app, caller, row.flow_name, input.forceDelete === true);
+  if (!(await deleteFlowRow(app.store.db, caller.accountId, row.flow_name))) {
+    throw new ResourceNotFoundError(`Flow ${input.flowName} does not exist`);
+  }
+  await deleteTags(app.store.db, caller.accountId, row.flow_arn);
+  return {};
+}

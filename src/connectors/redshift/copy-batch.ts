@@ -1,0 +1,80 @@
+/**
+ * One Redshift batch: BEGIN; COPY ... FROM STDIN (CSV); COMMIT — committed whole or not at all. If the
+ * signal aborts while the batch is in flight, the backend is cancelled (pg_cancel_backend from a second
+ * connection, which also interrupts a long-running statement) and the connection is destroyed, so the
+ * server rolls the transaction back.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { FieldValue } from "../types.ts";
+import { type ConnectionTarget, connect } from "./redshift-connection.ts";
+
+/** COPY's CSV: an unquoted empty field is NULL, so empty strings are written quoted. */
+function copyField(v: FieldValue): string {
+  if (v === null) return "";
+  const s = typeof v === "string" ? v : String(v);
+  return s === "" || /[",\r\n\\]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function copyCsv(rows: readonly FieldValue[][]): string {
+  let text = "";
+  for (const row of rows) text += `${row.map(copyField).join(",")}\n`;
+  return text;
+}
+
+export class BatchAborted extends Error {
+  override name = "AbortError";
+}
+
+export async function copyBatch(
+  client: pg.Client,
+  backendPid: number,
+  target: ConnectionTarget,
+  copySql: string,
+  rows: readonly FieldValue[][],
+  signal: AbortSignal,
+): Promise<void> {
+  let aborted = false;
+  // Once COMMIT is sent it is let through: cancelling then could lose the answer to a commit that happened.
+  let committing = false;
+  const onAbort = () => {
+    if (committing) return;
+    aborted = true;
+    void cancelBackend(target, backendPid).finally(() => destroy(client));
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await client.query("BEGIN");
+    const copy = client.query(copyFrom(copySql));
+    await pipeline(Readable.from([copyCsv(rows)]), copy);
+    signal.throwIfAborted();
+    committing = true;
+    await client.query("COMMIT");
+  } catch (e) {
+    if (aborted) throw new BatchAborted("The batch was cancelled and rolled back");
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+async function cancelBackend(target: ConnectionTarget, pid: number): Promise<void> {
+  try {
+    const c = await connect(target, AbortSignal.timeout(10_000));
+    try {
+      await c.query("SELECT pg_cancel_backend($1)", [pid]);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  } catch {
+    // Destroying the connection below still makes the server roll back, only later.
+  }
+}
+
+function destroy(client: pg.Client): void {
+  const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  socket?.destroy();
+}

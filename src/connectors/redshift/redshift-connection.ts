@@ -1,0 +1,112 @@
+/**
+ * Connecting to Redshift (or PostgreSQL) over the PostgreSQL wire protocol: the profile's databaseUrl
+ * (`jdbc:redshift://host:port/db` or `postgres://host:port/db`) plus credentials.username/password.
+ * Errors are mapped to connector errors here, and no message ever carries the password.
+ */
+import pg from "pg";
+import { ConnectorAuthenticationError, ConnectorServerError, ValidationError } from "../../domain/errors.ts";
+import type { ResolvedProfile } from "../types.ts";
+
+export interface ConnectionTarget {
+  config: pg.ClientConfig;
+  /** host:port/database, for messages. */
+  label: string;
+}
+
+export function connectionTarget(profile: ResolvedProfile): ConnectionTarget {
+  const raw = profile.properties.databaseUrl;
+  if (typeof raw !== "string" || raw === "") {
+    throw new ValidationError("connectorProfileProperties.Redshift.databaseUrl is required");
+  }
+  const normalized = raw
+    .replace(/^jdbc:redshift:\/\//i, "postgres://")
+    .replace(/^postgresql:\/\//i, "postgres://");
+  let url: URL;
+  try {
+    url = new URL(normalized);
+  } catch {
+    throw new ValidationError("databaseUrl must look like jdbc:redshift://host:port/database");
+  }
+  if (url.protocol !== "postgres:" || !url.hostname) {
+    throw new ValidationError("databaseUrl must look like jdbc:redshift://host:port/database");
+  }
+  const creds = profile.credentials;
+  const user = typeof creds.username === "string" ? creds.username : decodeURIComponent(url.username);
+  const password = typeof creds.password === "string" ? creds.password : decodeURIComponent(url.password);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || "dev";
+  const port = url.port ? Number(url.port) : 5439;
+  const sslMode = url.searchParams.get("sslmode") ?? url.searchParams.get("ssl");
+  const ssl = sslMode === "require" || sslMode === "true" ? { rejectUnauthorized: false } : undefined;
+  return {
+    config: { host: url.hostname, port, database, user, password, ssl, connectionTimeoutMillis: 15_000 },
+    label: `${url.hostname}:${port}/${database}`,
+  };
+}
+
+/** Opens a connection, mapping failures: bad credentials → ConnectorAuthenticationError, else server error. */
+export async function connect(target: ConnectionTarget, signal: AbortSignal): Promise<pg.Client> {
+  signal.throwIfAborted();
+  const client = new pg.Client(target.config);
+  client.on("error", () => {}); // a dropped connection surfaces through the pending query instead
+  const onAbort = () => void client.end().catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await client.connect();
+    signal.throwIfAborted();
+    return client;
+  } catch (e) {
+    await client.end().catch(() => {});
+    if (signal.aborted) throw signal.reason;
+    throw connectionError(e, target);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+]);
+
+export function connectionError(e: unknown, target: ConnectionTarget): Error {
+  const code = (e as { code?: string }).code;
+  const message = redact(e instanceof Error ? e.message : String(e), target);
+  const user = target.config.user ?? "";
+  if (code === "28P01" || code === "28000") {
+    return new ConnectorAuthenticationError(
+      `Authentication failed for user "${user}" at ${target.label}: ${message}`,
+    );
+  }
+  if ((code && UNREACHABLE.has(code)) || /timeout/i.test(message)) {
+    return new ConnectorServerError(
+      `Could not reach the database at ${target.label}${code ? ` (${code})` : ""}`,
+    );
+  }
+  return new ConnectorServerError(`Database error at ${target.label}: ${message}`);
+}
+
+/** Error text with the password (if any) blanked out. */
+export function redact(text: string, target: ConnectionTarget): string {
+  const pw = target.config.password;
+  return typeof pw === "string" && pw.length > 0 ? text.split(pw).join("***") : text;
+}
+
+/** `schema.table` → its parts (schema defaults to public); surrounding double quotes are removed. */
+export function parseObjectName(object: string): { schema: string; table: string } {
+  const unquote = (s: string) =>
+    s.startsWith('"') && s.endsWith('"') && s.length >= 2 ? s.slice(1, -1).replaceAll('""', '"') : s;
+  const m = /^("(?:[^"]|"")+"|[^."]+)(?:\.("(?:[^"]|"")+"|[^."]+))?$/.exec(object.trim());
+  if (!m) throw new ValidationError(`Redshift object "${object}" must be schema.table`);
+  return m[2] === undefined
+    ? { schema: "public", table: unquote(m[1]!) }
+    : { schema: unquote(m[1]!), table: unquote(m[2]) };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,101 @@
+/**
+ * The connectors Sluice implements, with descriptors that say only what is true of them, and their
+ * rendering as AppFlow's ConnectorConfiguration (DescribeConnectors / DescribeConnector).
+ */
+import { createRedshiftDestination } from "./redshift/redshift-destination.ts";
+import { testRedshiftProfile } from "./redshift/redshift-profile.ts";
+import { createS3Destination } from "./s3/s3-destination.ts";
+import { createS3Source } from "./s3/s3-source.ts";
+import type { ConnectorDescriptor } from "./types.ts";
+
+/** AppFlow's S3ConnectorOperator values (no CONTAINS: S3 does not offer it). */
+export const S3_OPERATORS = [
+  "PROJECTION",
+  "LESS_THAN",
+  "GREATER_THAN",
+  "BETWEEN",
+  "LESS_THAN_OR_EQUAL_TO",
+  "GREATER_THAN_OR_EQUAL_TO",
+  "EQUAL_TO",
+  "NOT_EQUAL_TO",
+  "ADDITION",
+  "MULTIPLICATION",
+  "DIVISION",
+  "SUBTRACTION",
+  "MASK_ALL",
+  "MASK_FIRST_N",
+  "MASK_LAST_N",
+  "VALIDATE_NON_NULL",
+  "VALIDATE_NON_ZERO",
+  "VALIDATE_NON_NEGATIVE",
+  "VALIDATE_NUMERIC",
+  "NO_OP",
+] as const;
+
+export const s3Descriptor: ConnectorDescriptor = {
+  connectorType: "S3",
+  canSource: true,
+  canDestination: true,
+  requiresProfile: false,
+  supportedTriggerTypes: ["OnDemand"],
+  supportedOperators: [...S3_OPERATORS],
+  supportedWriteOperations: [],
+  supportedFileTypes: ["CSV", "JSON", "PARQUET"],
+  createSource: (config, ctx) => createS3Source(config, ctx),
+  createDestination: (config, ctx) => createS3Destination(config, ctx),
+};
+
+export const redshiftDescriptor: ConnectorDescriptor = {
+  connectorType: "Redshift",
+  canSource: false,
+  canDestination: true,
+  requiresProfile: true,
+  supportedTriggerTypes: ["OnDemand"],
+  supportedOperators: [],
+  supportedWriteOperations: ["INSERT"],
+  createDestination: (config, ctx, profile) => createRedshiftDestination(config, ctx, profile),
+  testProfile: testRedshiftProfile,
+};
+
+export const connectorRegistry: Map<string, ConnectorDescriptor> = new Map(
+  [s3Descriptor, redshiftDescriptor].map((d) => [d.connectorType, d]),
+);
+
+export function getConnector(connectorType: string): ConnectorDescriptor | undefined {
+  return connectorRegistry.get(connectorType);
+}
+
+const descriptions: Record<string, string> = {
+  S3: "Amazon S3 compatible object storage (CSV, JSON Lines and Parquet)",
+  Redshift: "Amazon Redshift (or PostgreSQL) over the PostgreSQL protocol, loaded with COPY",
+};
+
+/** The AppFlow ConnectorConfiguration of a descriptor: only members that hold for Sluice. */
+export function toConnectorConfiguration(d: ConnectorDescriptor): Record<string, unknown> {
+  const destinations = [...connectorRegistry.values()]
+    .filter((c) => c.canDestination)
+    .map((c) => c.connectorType);
+  const config: Record<string, unknown> = {
+    connectorType: d.connectorType,
+    connectorDescription: descriptions[d.connectorType],
+    canUseAsSource: d.canSource,
+    canUseAsDestination: d.canDestination,
+    supportedDestinationConnectors: d.canSource ? destinations : [],
+    supportedTriggerTypes: d.supportedTriggerTypes,
+    isPrivateLinkEnabled: false,
+    isPrivateLinkEndpointUrlRequired: false,
+    connectorMetadata: { [d.connectorType]: {} },
+    supportedDataTransferTypes: ["RECORD"],
+  };
+  if (d.supportedOperators.length > 0) config.supportedOperators = d.supportedOperators;
+  if (d.supportedWriteOperations.length > 0) config.supportedWriteOperations = d.supportedWriteOperations;
+  if (d.requiresProfile) {
+    config.authenticationConfig = {
+      isBasicAuthSupported: true,
+      isApiKeyAuthSupported: false,
+      isOAuth2Supported: false,
+      isCustomAuthSupported: false,
+    };
+  }
+  return config;
+}

@@ -1,0 +1,131 @@
+/**
+ * The S3 destination's writer (commitMode "streaming"). Objects are written as batches arrive and are
+ * uploaded in parts as they grow; an object counts as written only once it is complete.
+ *
+ * How records are grouped into objects:
+ * - aggregationType None, no targetFileSize: one object per batch (per partition);
+ * - SingleFile, no targetFileSize: one object per partition for the whole run;
+ * - targetFileSize (MB) with either type: an object is completed once it reaches about that size and
+ *   the next records go to a new one.
+ * A batch whose field list differs from the open object's (e.g. source files with other headers)
+ * starts a new object, since CSV headers and Parquet schemas are fixed per object.
+ */
+
+import {
+  createEncoder,
+  fileExtension,
+  type OutputFileType,
+  type RecordEncoder,
+} from "../../formats/record-encoder.ts";
+import type { DestinationWriter, FieldValue, RecordBatch, WriteProgress } from "../types.ts";
+import type { ObjectStore } from "./object-store.ts";
+import { ObjectUpload } from "./object-upload.ts";
+import { fileName, type LayoutInput, partitionFolder, runFolder } from "./s3-layout.ts";
+
+export interface S3WriterOptions {
+  bucket: string;
+  layout: LayoutInput;
+  fileType: OutputFileType;
+  /** One object per batch (None without a size), or objects kept open across batches. */
+  perBatch: boolean;
+  /** Complete an object once it holds this many bytes; undefined = no size limit. */
+  targetBytes?: number;
+  preserveSourceDataTyping: boolean;
+}
+
+interface OpenObject {
+  upload: ObjectUpload;
+  encoder: RecordEncoder;
+  fields: string[];
+  records: number;
+}
+
+export class S3DestinationWriter implements DestinationWriter {
+  readonly commitMode = "streaming" as const;
+  private readonly open = new Map<string, OpenObject>();
+  private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
+  private nextIndex = 0;
+  private readonly folder: string;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: S3WriterOptions,
+  ) {
+    this.folder = runFolder(options.layout);
+  }
+
+  async write(batch: RecordBatch, signal: AbortSignal): Promise<WriteProgress> {
+    signal.throwIfAborted();
+    for (const [partition, rows] of groupByPartition(batch)) {
+      if (rows.length === 0) continue;
+      let obj = this.open.get(partition);
+      if (obj && !sameFields(obj.fields, batch.fields)) {
+        await this.complete(partition, obj, signal);
+        obj = undefined;
+      }
+      obj ??= this.start(partition, batch.fields);
+      await obj.encoder.write(batch.fields, rows);
+      obj.records += rows.length;
+      await obj.upload.flushParts(signal);
+      const full = this.options.targetBytes !== undefined && obj.upload.bytes >= this.options.targetBytes;
+      if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
+        await this.complete(partition, obj, signal);
+      }
+    }
+    return { ...this.progress };
+  }
+
+  async finish(signal: AbortSignal): Promise<WriteProgress> {
+    for (const [partition, obj] of [...this.open]) await this.complete(partition, obj, signal);
+    return { ...this.progress };
+  }
+
+  async abort(): Promise<WriteProgress> {
+    const objects = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(objects.map((o) => o.upload.abort().catch(() => {})));
+    return { ...this.progress };
+  }
+
+  private start(partition: string, fields: string[]): OpenObject {
+    const { layout, fileType, bucket } = this.options;
+    const key = this.folder + partition + fileName(layout, this.nextIndex++, fileExtension[fileType]);
+    const upload = new ObjectUpload(this.store, bucket, key);
+    const encoder = createEncoder(fileType, upload, {
+      preserveSourceDataTyping: this.options.preserveSourceDataTyping,
+    });
+    const obj = { upload, encoder, fields: [...fields], records: 0 };
+    this.open.set(partition, obj);
+    return obj;
+  }
+
+  private async complete(partition: string, obj: OpenObject, signal: AbortSignal): Promise<void> {
+    await obj.encoder.close();
+    await obj.upload.complete(signal);
+    this.open.delete(partition);
+    this.progress.recordsWritten += obj.records;
+    this.progress.bytesWritten += obj.upload.bytes;
+  }
+}
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((f, i) => f === b[i]);
+}
+
+/** Splits a batch's rows by the values of its partition keys ("" = no partitioning). */
+function groupByPartition(batch: RecordBatch): Map<string, FieldValue[][]> {
+  const keys = batch.partitionKeys ?? [];
+  if (keys.length === 0) return new Map([["", batch.rows]]);
+  const idx = keys.map((k) => batch.fields.indexOf(k));
+  const groups = new Map<string, FieldValue[][]>();
+  for (const row of batch.rows) {
+    const folder = partitionFolder(
+      keys,
+      idx.map((i) => (i >= 0 ? (row[i] ?? null) : null)),
+    );
+    const rows = groups.get(folder);
+    if (rows) rows.push(row);
+    else groups.set(folder, [row]);
+  }
+  return groups;
+}

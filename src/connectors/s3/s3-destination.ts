@@ -1,0 +1,39 @@
+/** S3 as a flow destination: resolves the flow's S3 settings into an S3DestinationWriter. */
+import { ValidationError } from "../../domain/errors.ts";
+import type { DestinationFlowConfig } from "../../domain/flow.ts";
+import type { OutputFileType } from "../../formats/record-encoder.ts";
+import type { Destination, DestinationWriter, RunContext } from "../types.ts";
+import { openObjectStore } from "./open-object-store.ts";
+import { S3DestinationWriter } from "./s3-destination-writer.ts";
+
+const MB = 1024 * 1024;
+
+export function createS3Destination(config: DestinationFlowConfig, ctx: RunContext): Destination {
+  const props = config.destinationConnectorProperties.S3;
+  if (!props?.bucketName)
+    throw new ValidationError("destinationConnectorProperties.S3.bucketName is required");
+  const format = props.s3OutputFormatConfig ?? {};
+  const aggregation = format.aggregationConfig ?? {};
+  const fileType: OutputFileType = format.fileType ?? "JSON";
+  const targetMb = aggregation.targetFileSize;
+  return {
+    async open(signal: AbortSignal): Promise<DestinationWriter> {
+      signal.throwIfAborted();
+      return new S3DestinationWriter(openObjectStore(ctx.env), {
+        bucket: props.bucketName,
+        fileType,
+        perBatch: (aggregation.aggregationType ?? "None") === "None",
+        targetBytes: targetMb !== undefined && targetMb > 0 ? targetMb * MB : undefined,
+        preserveSourceDataTyping: format.preserveSourceDataTyping ?? false,
+        layout: {
+          bucketPrefix: props.bucketPrefix,
+          flowName: ctx.flow.flowName,
+          executionId: ctx.executionId,
+          schemaVersion: ctx.flow.schemaVersion,
+          startedAt: ctx.startedAt,
+          prefixConfig: format.prefixConfig,
+        },
+      });
+    },
+  };
+}

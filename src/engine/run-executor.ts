@@ -1,0 +1,125 @@
+/**
+ * Executes one claimed run: source → compiled tasks → destination, one batch at a time. Each batch
+ * boundary is a cancel checkpoint and a progress write (fenced on the lease). The terminal status is
+ * decided by the store (endRun), so a cancel that committed first always wins.
+ */
+import { getConnector } from "../connectors/registry.ts";
+import type { DestinationWriter, ResolvedProfile, RunContext, WriteProgress } from "../connectors/types.ts";
+import { SluiceError, ValidationError } from "../domain/errors.ts";
+import type { FlowDefinition } from "../domain/flow.ts";
+import type { Logger } from "../logger.ts";
+import type { RunCounts } from "../store/runs/touch-run.ts";
+import type { RunsTable } from "../store/schema.ts";
+import { compileTasks } from "../tasks/index.ts";
+import type { RunHandle } from "./run-handle.ts";
+
+export interface ExecutorDeps {
+  env: RunContext["env"];
+  log: Logger;
+  now(): number;
+  resolveProfile(accountId: string, name: string): Promise<ResolvedProfile>;
+  /** Fenced progress write; returns false when the worker no longer owns the run. */
+  checkpoint(counts: RunCounts): Promise<void>;
+}
+
+export interface ExecutionOutcome {
+  status: "Successful" | "Error" | "Canceled";
+  errorMessage?: string;
+  counts: RunCounts;
+}
+
+export async function executeRun(
+  run: RunsTable,
+  handle: RunHandle,
+  deps: ExecutorDeps,
+): Promise<ExecutionOutcome> {
+  const flow = JSON.parse(run.flow_snapshot) as FlowDefinition;
+  const counts: RunCounts = {
+    recordsProcessed: 0,
+    recordsWritten: 0,
+    recordsDropped: 0,
+    bytesProcessed: 0,
+    bytesWritten: 0,
+    putFailures: 0,
+    dataPullStart: deps.now(),
+  };
+  const applyProgress = (p: WriteProgress) => {
+    counts.recordsWritten = p.recordsWritten;
+    counts.bytesWritten = p.bytesWritten;
+    counts.putFailures = p.putFailures;
+  };
+  let writer: DestinationWriter | undefined;
+  try {
+    const ctx: RunContext = {
+      flow,
+      executionId: run.execution_id,
+      startedAt: new Date(run.created_at),
+      env: deps.env,
+    };
+    const srcCfg = flow.sourceFlowConfig;
+    const dstCfg = flow.destinationFlowConfigList[0];
+    if (!dstCfg) throw new ValidationError("the flow has no destination");
+    const srcDesc = getConnector(srcCfg.connectorType);
+    const dstDesc = getConnector(dstCfg.connectorType);
+    if (!srcDesc?.createSource)
+      throw new ValidationError(`${srcCfg.connectorType} can't be used as a source`);
+    if (!dstDesc?.createDestination)
+      throw new ValidationError(`${dstCfg.connectorType} can't be used as a destination`);
+    const srcProfile = srcCfg.connectorProfileName
+      ? await deps.resolveProfile(run.account_id, srcCfg.connectorProfileName)
+      : undefined;
+    const dstProfile = dstCfg.connectorProfileName
+      ? await deps.resolveProfile(run.account_id, dstCfg.connectorProfileName)
+      : undefined;
+    const tasks = compileTasks(flow.tasks);
+    const source = srcDesc.createSource(srcCfg, ctx, srcProfile);
+    const destination = dstDesc.createDestination(dstCfg, ctx, dstProfile);
+    counts.numParallel = source.numParallelProcesses;
+    counts.maxPageSize = source.maxPageSize;
+
+    const w = await destination.open(handle.soft.signal);
+    writer = w;
+    // A batch destination finishes the batch in flight on cancel: only the hard signal (after the
+    // grace period) may interrupt its write.
+    const writeSignal = w.commitMode === "batch" ? handle.hard.signal : handle.soft.signal;
+    for await (const batch of source.read(handle.soft.signal)) {
+      counts.recordsProcessed += batch.rows.length;
+      counts.bytesProcessed += batch.bytes;
+      const out = tasks.apply(batch);
+      counts.recordsDropped += out.dropped;
+      if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch, writeSignal, handle.soft.signal));
+      await deps.checkpoint(counts);
+      if (handle.soft.signal.aborted) break;
+    }
+    if (handle.soft.signal.aborted) {
+      writer = undefined;
+      applyProgress(await w.abort());
+      return stopped(handle, counts);
+    }
+    applyProgress(await w.finish(writeSignal));
+    counts.dataPullEnd = deps.now();
+    return { status: "Successful", counts };
+  } catch (err) {
+    if (writer) applyProgress(await writer.abort());
+    if (handle.reason) return stopped(handle, counts);
+    const message = err instanceof SluiceError ? err.message : "internal error while running the flow";
+    if (!(err instanceof SluiceError)) deps.log.error({ err, executionId: run.execution_id }, "run failed");
+    return { status: "Error", errorMessage: message, counts };
+  }
+}
+
+function stopped(handle: RunHandle, counts: RunCounts): ExecutionOutcome {
+  switch (handle.reason) {
+    case "timeout":
+      return {
+        status: "Error",
+        errorMessage: "The flow run exceeded the maximum run time and was stopped.",
+        counts,
+      };
+    case "shutdown":
+      return { status: "Error", errorMessage: "The flow run was interrupted by a server shutdown.", counts };
+    default:
+      // "cancel"; for "lease-lost" the store fences the write, so the status here is never recorded.
+      return { status: "Canceled", counts };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * One running run's control: a soft AbortSignal (cancel: streaming I/O stops at once, batch
+ * destinations finish the batch in flight) and a hard one (after the grace period: everything stops).
+ * Why the run is stopping decides its terminal status, so the reason is kept here.
+ */
+export type StopReason = "cancel" | "lease-lost" | "timeout" | "shutdown";
+
+export class RunHandle {
+  readonly soft = new AbortController();
+  readonly hard = new AbortController();
+  reason: StopReason | undefined;
+  /** The run was recorded Canceled by the force timer; the worker must not write its status. */
+  forced = false;
+  /** When the cancel reached this worker (for cancel latency). */
+  stopRequestedAt: number | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly executionId: string,
+    private readonly graceMs: number,
+    private readonly forceMs: number,
+    private readonly onForce: (h: RunHandle) => void,
+  ) {}
+
+  stop(reason: StopReason, now: number): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.stopRequestedAt = now;
+    this.soft.abort(new StopError(reason));
+    if (reason === "lease-lost") {
+      // Another node may own the run now: stop all I/O immediately.
+      this.hard.abort(new StopError(reason));
+      return;
+    }
+    const grace = setTimeout(() => this.hard.abort(new StopError(reason)), this.graceMs);
+    const force = setTimeout(() => this.onForce(this), this.graceMs + this.forceMs);
+    grace.unref();
+    force.unref();
+    this.timers.push(grace, force);
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+}
+
+export class StopError extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`run stopped: ${reason}`);
+    this.name = "AbortError";
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Wiring: config → store → engine (workers, reaper, outbox) → HTTP. `stop()` shuts down in order:
+ * stop accepting → stop claiming → grace period → stop runs → close the store.
+ */
+
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connectorEnv } from "./api/handlers/connectors.ts";
+import { resolveProfile } from "./api/handlers/flow-checks.ts";
+import { loadCredentials } from "./api/protocol/credentials.ts";
+import { createHttpServer } from "./api/protocol/http-server.ts";
+import { Throttle } from "./api/protocol/throttle.ts";
+import type { App } from "./app.ts";
+import type { Config } from "./config.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { loadMasterKey, SecretBox } from "./domain/secrets.ts";
+import { OutboxDeliverer } from "./engine/outbox-deliverer.ts";
+import { Reaper } from "./engine/reaper.ts";
+import { WorkerPool } from "./engine/worker-pool.ts";
+import { healthRoutes } from "./health.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import { openStore } from "./store/open-store.ts";
+import type { RunsTable } from "./store/schema.ts";
+
+export interface Sluice {
+  app: App;
+  url: string;
+  port: number;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startSluice(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+): Promise<Sluice> {
+  const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  const credentials = loadCredentials(config.credentialsFile, config.dataDir);
+  const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    pgSchema: config.pgSchema,
+  });
+  const now = () => Date.now();
+  const metrics = new Metrics();
+  const throttle = new Throttle(config.throttle, now);
+  const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
+  app.workers = new WorkerPool(
+    store,
+    config.engine,
+    {
+      env: connectorEnv(app),
+      log,
+      now,
+      resolveProfile: (accountId, name) => resolveProfile(app, accountId, name),
+    },
+    log,
+  );
+  app.workers.onRunEnd((run, { cancelLatencyMs }) => recordRunEnd(metrics, run, cancelLatencyMs));
+  const reaper = new Reaper(store, config.engine.reapIntervalMs, now, log, (runs) => {
+    for (const r of runs) recordRunEnd(metrics, r, undefined);
+  });
+  const outbox = new OutboxDeliverer(store, config.webhooks, now, log);
+  await reaper.start();
+  app.workers.start();
+  outbox.start();
+
+  const server: Server = createHttpServer(app, healthRoutes(app));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, dataDir: config.dataDir, backend: store.caps.dialect }, "sluice listening");
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = 10_000) =>
+    (stopping ??= (async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await app.workers.stop(graceMs);
+      reaper.stop();
+      outbox.stop();
+      await outbox.tick();
+      await store.close();
+      unlock();
+    })());
+  return { app, url: `http://${config.host}:${port}`, port, stop };
+}
+
+function recordRunEnd(m: Metrics, run: RunsTable, cancelLatencyMs: number | undefined): void {
+  m.runsFinished.inc({ flow: run.flow_name, status: run.status, trigger: run.trigger_type });
+  m.records.inc({ flow: run.flow_name, kind: "processed" }, run.records_processed);
+  m.records.inc({ flow: run.flow_name, kind: "written" }, run.records_written);
+  m.bytes.inc({ flow: run.flow_name, kind: "processed" }, run.bytes_processed);
+  m.bytes.inc({ flow: run.flow_name, kind: "written" }, run.bytes_written);
+  if (run.ended_at !== null)
+    m.runSeconds.observe({ status: run.status }, (run.ended_at - run.created_at) / 1000);
+  if (cancelLatencyMs !== undefined) m.cancelLatency.observe(cancelLatencyMs / 1000);
+}

@@ -1,0 +1,91 @@
+/** Flow rows: one statement per function. Writes are compare-and-set on row_version so none is lost. */
+import type { Kysely } from "kysely";
+import type { Database, FlowsTable } from "./schema.ts";
+
+export type FlowRow = FlowsTable;
+
+export async function insertFlow(db: Kysely<Database>, row: FlowRow): Promise<boolean> {
+  // ON CONFLICT DO NOTHING: of two concurrent creates of one name, exactly one inserts.
+  const res = await db
+    .insertInto("flows")
+    .values(row)
+    .onConflict((oc) => oc.columns(["account_id", "flow_name"]).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function getFlow(db: Kysely<Database>, accountId: string, flowName: string) {
+  return db
+    .selectFrom("flows")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName)
+    .executeTakeFirst();
+}
+
+export async function countFlows(db: Kysely<Database>, accountId: string): Promise<number> {
+  const r = await db
+    .selectFrom("flows")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("account_id", "=", accountId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Page of flows ordered by name, starting after `afterName`. */
+export async function listFlows(db: Kysely<Database>, accountId: string, limit: number, afterName?: string) {
+  let q = db.selectFrom("flows").selectAll().where("account_id", "=", accountId);
+  if (afterName !== undefined) q = q.where("flow_name", ">", afterName);
+  return q.orderBy("flow_name").limit(limit).execute();
+}
+
+export async function updateFlowRow(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+  expectedVersion: number,
+  patch: Partial<Omit<FlowRow, "account_id" | "flow_name" | "flow_arn" | "row_version">>,
+): Promise<boolean> {
+  const res = await db
+    .updateTable("flows")
+    .set({ ...patch, row_version: expectedVersion + 1 })
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName)
+    .where("row_version", "=", expectedVersion)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+export async function deleteFlowRow(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+): Promise<boolean> {
+  const res = await db
+    .deleteFrom("flows")
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows) === 1;
+}
+
+/** Flows whose source or destination uses a connector profile (DeleteConnectorProfile's conflict check). */
+export async function flowsUsingProfile(db: Kysely<Database>, accountId: string, profileName: string) {
+  const rows = await db
+    .selectFrom("flows")
+    .select(["flow_name", "definition"])
+    .where("account_id", "=", accountId)
+    .execute();
+  return rows
+    .filter((r) => {
+      const d = JSON.parse(r.definition) as {
+        sourceFlowConfig?: { connectorProfileName?: string };
+        destinationFlowConfigList?: { connectorProfileName?: string }[];
+      };
+      return (
+        d.sourceFlowConfig?.connectorProfileName === profileName ||
+        (d.destinationFlowConfigList ?? []).some((x) => x.connectorProfileName === profileName)
+      );
+    })
+    .map((r) => r.flow_name);
+}

@@ -1,0 +1,139 @@
+/**
+ * Versioned migrations, one list for both backends. Written with Kysely's schema builder so the same
+ * code yields SQLite and PostgreSQL DDL; only the auto-increment key differs (a capability flag).
+ */
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+
+type Dialect = "sqlite" | "postgres";
+
+function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  const big = dialect === "postgres" ? "bigint" : "integer";
+  return {
+    "0001_initial": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("flows")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("flow_name", "text", (c) => c.notNull())
+          .addColumn("flow_arn", "text", (c) => c.notNull())
+          .addColumn("flow_status", "text", (c) => c.notNull())
+          .addColumn("trigger_type", "text", (c) => c.notNull())
+          .addColumn("source_type", "text", (c) => c.notNull())
+          .addColumn("destination_type", "text", (c) => c.notNull())
+          .addColumn("definition", "text", (c) => c.notNull())
+          .addColumn("schema_version", "integer", (c) => c.notNull())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addColumn("updated_at", big, (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("last_updated_by", "text", (c) => c.notNull())
+          .addColumn("row_version", "integer", (c) => c.notNull())
+          .addPrimaryKeyConstraint("flows_pk", ["account_id", "flow_name"])
+          .execute();
+
+        await db.schema
+          .createTable("connector_profiles")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("profile_name", "text", (c) => c.notNull())
+          .addColumn("profile_arn", "text", (c) => c.notNull())
+          .addColumn("connector_type", "text", (c) => c.notNull())
+          .addColumn("connector_label", "text")
+          .addColumn("connection_mode", "text", (c) => c.notNull())
+          .addColumn("properties", "text", (c) => c.notNull())
+          .addColumn("credentials_enc", "text", (c) => c.notNull())
+          .addColumn("credentials_arn", "text", (c) => c.notNull())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addColumn("updated_at", big, (c) => c.notNull())
+          .addPrimaryKeyConstraint("connector_profiles_pk", ["account_id", "profile_name"])
+          .execute();
+
+        await db.schema
+          .createTable("tags")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("resource_arn", "text", (c) => c.notNull())
+          .addColumn("tag_key", "text", (c) => c.notNull())
+          .addColumn("tag_value", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("tags_pk", ["account_id", "resource_arn", "tag_key"])
+          .execute();
+
+        await db.schema
+          .createTable("idempotency")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("operation", "text", (c) => c.notNull())
+          .addColumn("client_token", "text", (c) => c.notNull())
+          .addColumn("request_hash", "text", (c) => c.notNull())
+          .addColumn("response", "text", (c) => c.notNull())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addPrimaryKeyConstraint("idempotency_pk", ["account_id", "operation", "client_token"])
+          .execute();
+
+        await db.schema
+          .createTable("runs")
+          .addColumn("execution_id", "text", (c) => c.primaryKey())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("flow_name", "text", (c) => c.notNull())
+          .addColumn("flow_arn", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("trigger_type", "text", (c) => c.notNull())
+          .addColumn("flow_snapshot", "text", (c) => c.notNull())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addColumn("updated_at", big, (c) => c.notNull())
+          .addColumn("started_at", big)
+          .addColumn("ended_at", big)
+          .addColumn("data_pull_start", big)
+          .addColumn("data_pull_end", big)
+          .addColumn("records_processed", big, (c) => c.notNull().defaultTo(0))
+          .addColumn("records_written", big, (c) => c.notNull().defaultTo(0))
+          .addColumn("records_dropped", big, (c) => c.notNull().defaultTo(0))
+          .addColumn("bytes_processed", big, (c) => c.notNull().defaultTo(0))
+          .addColumn("bytes_written", big, (c) => c.notNull().defaultTo(0))
+          .addColumn("put_failures", big, (c) => c.notNull().defaultTo(0))
+          .addColumn("num_parallel", big)
+          .addColumn("max_page_size", big)
+          .addColumn("error_message", "text")
+          .addColumn("claimed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("lease_owner", "text")
+          .addColumn("lease_expires_at", big)
+          .addColumn("cancel_requested_at", big)
+          .execute();
+        await db.schema
+          .createIndex("runs_by_flow")
+          .on("runs")
+          .columns(["account_id", "flow_name", "created_at", "execution_id"])
+          .execute();
+        await db.schema
+          .createIndex("runs_by_status")
+          .on("runs")
+          .columns(["status", "claimed", "created_at"])
+          .execute();
+
+        const outbox = db.schema.createTable("outbox");
+        await (dialect === "postgres"
+          ? outbox.addColumn("id", "bigserial", (c) => c.primaryKey())
+          : outbox.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        )
+          .addColumn("execution_id", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("detail_type", "text", (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("next_attempt_at", big, (c) => c.notNull())
+          .addColumn("delivered_at", big)
+          .addColumn("last_error", "text")
+          .execute();
+        await db.schema
+          .createIndex("outbox_pending")
+          .on("outbox")
+          .columns(["delivered_at", "next_attempt_at"])
+          .execute();
+      },
+    },
+  };
+}
+
+export class StaticMigrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrationsFor(this.dialect);
+  }
+}

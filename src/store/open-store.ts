@@ -1,0 +1,87 @@
+/**
+ * Opens the store: SQLite (better-sqlite3, one writer per data dir) by default, PostgreSQL when a
+ * database URL is given. Backends differ by capability flags, not by forked query code.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { StaticMigrations } from "./migrations.ts";
+import type { Database } from "./schema.ts";
+
+export interface StoreCapabilities {
+  dialect: "sqlite" | "postgres";
+  /** PostgreSQL: `FOR UPDATE SKIP LOCKED` lets several processes claim runs without blocking each other. */
+  skipLocked: boolean;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  caps: StoreCapabilities;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  /** PostgreSQL schema to use (created if missing); lets tests isolate themselves. */
+  pgSchema?: string;
+}
+
+// BIGINT columns hold epoch milliseconds and counters: well inside Number's exact range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const store = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.pgSchema)
+    : openSqlite(opts.dataDir);
+  const migrator = new Migrator({ db: store.db, provider: new StaticMigrations(store.caps.dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await store.close();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  return store;
+}
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = new SQLite(join(dataDir, "sluice.db"));
+  sqlite.pragma("journal_mode = WAL");
+  // FULL: a committed status change (e.g. CancelStarted) survives power loss, not only a process crash.
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    caps: { dialect: "sqlite", skipLocked: false },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, schema?: string): Promise<Store> {
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path="${schema.replaceAll('"', '""')}"` } : {}),
+  });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    caps: { dialect: "postgres", skipLocked: true },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The worker's terminal transition, fenced on its lease. Races with CancelFlowExecutions are decided
+ * here by one atomic UPDATE each: if the cancel committed first (status CancelStarted), the run ends
+ * Canceled even though its work completed; if the finish committed first, the cancel finds nothing.
+ */
+import type { Kysely } from "kysely";
+import type { ExecutionStatus } from "../../domain/flow.ts";
+import type { Database, RunsTable } from "../schema.ts";
+import { insertRunEvent } from "./outbox-insert.ts";
+import { countColumns, type RunCounts } from "./touch-run.ts";
+
+export interface RunOutcome {
+  status: "Successful" | "Error" | "Canceled";
+  errorMessage?: string;
+  counts: RunCounts;
+}
+
+export async function endRun(
+  db: Kysely<Database>,
+  executionId: string,
+  owner: string,
+  outcome: RunOutcome,
+  now: number,
+): Promise<RunsTable | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const set = { ...countColumns(outcome.counts), ended_at: now, updated_at: now };
+    let row: RunsTable | undefined;
+    if (outcome.status !== "Canceled") {
+      row = await trx
+        .updateTable("runs")
+        .set({ ...set, status: outcome.status, error_message: outcome.errorMessage ?? null })
+        .where("execution_id", "=", executionId)
+        .where("lease_owner", "=", owner)
+        .where("status", "=", "InProgress")
+        .returningAll()
+        .executeTakeFirst();
+    }
+    // A cancel won the race (or the worker is confirming its own stop): CancelStarted → Canceled.
+    row ??= await trx
+      .updateTable("runs")
+      .set({ ...set, status: "Canceled" })
+      .where("execution_id", "=", executionId)
+      .where("lease_owner", "=", owner)
+      .where("status", "=", "CancelStarted")
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await insertRunEvent(trx, row, "AppFlow End Flow Run Report", now);
+    return row;
+  });
+}
+
+export interface ReapOptions {
+  /** Only runs whose lease expired (other processes may be alive); false at a single-node restart. */
+  onlyExpired: boolean;
+  errorMessage: string;
+}
+
+/**
+ * Ends runs whose worker is gone: CancelStarted → Canceled, InProgress → Error. Unclaimed runs are
+ * left alone: they are still queued and a worker will pick them up.
+ */
+export async function reapRuns(db: Kysely<Database>, now: number, opts: ReapOptions): Promise<RunsTable[]> {
+  return db.transaction().execute(async (trx) => {
+    let q = trx
+      .updateTable("runs")
+      .set((eb) => ({
+        status: eb
+          .case()
+          .when("status", "=", "CancelStarted")
+          .then("Canceled" as ExecutionStatus)
+          .else("Error" as ExecutionStatus)
+          .end(),
+        error_message: eb
+          .case()
+          .when("status", "=", "CancelStarted")
+          .then(eb.ref("error_message"))
+          .else(opts.errorMessage)
+          .end(),
+        ended_at: now,
+        updated_at: now,
+      }))
+      .where("status", "in", ["InProgress", "CancelStarted"])
+      .where("claimed", "=", 1);
+    if (opts.onlyExpired) q = q.where("lease_expires_at", "<", now);
+    const rows = await q.returningAll().execute();
+    for (const row of rows) await insertRunEvent(trx, row, "AppFlow End Flow Run Report", now);
+    return rows;
+  });
+}
+
+/** The run's current status (used by a worker that lost its lease to log what happened). */
+export async function runStatus(
+  db: Kysely<Database>,
+  executionId: string,
+): Promise<ExecutionStatus | undefined> {
+  const r = await db
+    .selectFrom("runs")
+    .select("status")
+    .where("execution_id", "=", executionId)
+    .executeTakeFirst();
+  return r?.status;
+}

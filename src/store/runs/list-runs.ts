@@ -1,0 +1,63 @@
+/** Execution records, newest first, keyset-paginated so a page boundary holds while new runs start. */
+import type { Kysely } from "kysely";
+import type { Database, RunsTable } from "../schema.ts";
+
+export interface RunCursor {
+  createdAt: number;
+  executionId: string;
+}
+
+export async function listRuns(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+  limit: number,
+  after?: RunCursor,
+): Promise<RunsTable[]> {
+  let q = db
+    .selectFrom("runs")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName);
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([
+        eb("created_at", "<", after.createdAt),
+        eb.and([eb("created_at", "=", after.createdAt), eb("execution_id", "<", after.executionId)]),
+      ]),
+    );
+  }
+  return q.orderBy("created_at", "desc").orderBy("execution_id", "desc").limit(limit).execute();
+}
+
+export async function latestRun(db: Kysely<Database>, accountId: string, flowName: string) {
+  const [row] = await listRuns(db, accountId, flowName, 1);
+  return row;
+}
+
+export async function getRun(db: Kysely<Database>, executionId: string) {
+  return db.selectFrom("runs").selectAll().where("execution_id", "=", executionId).executeTakeFirst();
+}
+
+export async function activeRunIds(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("runs")
+    .select("execution_id")
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName)
+    .where("status", "in", ["InProgress", "CancelStarted"])
+    .execute();
+  return rows.map((r) => r.execution_id);
+}
+
+export async function deleteRunsOfFlow(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+): Promise<void> {
+  await db.deleteFrom("runs").where("account_id", "=", accountId).where("flow_name", "=", flowName).execute();
+}

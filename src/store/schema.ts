@@ -1,0 +1,110 @@
+/**
+ * Table types for Kysely. Times are epoch milliseconds (BIGINT on PostgreSQL, INTEGER on SQLite);
+ * booleans are 0/1 integers and documents are JSON text, so both backends share one set of queries.
+ */
+import type { Generated } from "kysely";
+import type { ExecutionStatus } from "../domain/flow.ts";
+
+export interface FlowsTable {
+  account_id: string;
+  flow_name: string;
+  flow_arn: string;
+  flow_status: string;
+  trigger_type: string;
+  source_type: string;
+  destination_type: string;
+  /** JSON: description, kmsArn, triggerConfig, sourceFlowConfig, destinationFlowConfigList, tasks, metadataCatalogConfig. */
+  definition: string;
+  schema_version: number;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  last_updated_by: string;
+  /** Bumped on every write: updates are compare-and-set on it so no concurrent update is lost. */
+  row_version: number;
+}
+
+export interface ConnectorProfilesTable {
+  account_id: string;
+  profile_name: string;
+  profile_arn: string;
+  connector_type: string;
+  connector_label: string | null;
+  connection_mode: string;
+  /** JSON of connectorProfileProperties (no secrets). */
+  properties: string;
+  /** AES-256-GCM envelope of the credentials JSON. */
+  credentials_enc: string;
+  credentials_arn: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TagsTable {
+  account_id: string;
+  resource_arn: string;
+  tag_key: string;
+  tag_value: string;
+}
+
+export interface IdempotencyTable {
+  account_id: string;
+  operation: string;
+  client_token: string;
+  request_hash: string;
+  response: string;
+  created_at: number;
+}
+
+export interface RunsTable {
+  execution_id: string;
+  account_id: string;
+  flow_name: string;
+  flow_arn: string;
+  status: ExecutionStatus;
+  trigger_type: string;
+  /** The flow as it was when the run was triggered: a later UpdateFlow does not change a run. */
+  flow_snapshot: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  data_pull_start: number | null;
+  data_pull_end: number | null;
+  records_processed: number;
+  records_written: number;
+  records_dropped: number;
+  bytes_processed: number;
+  bytes_written: number;
+  put_failures: number;
+  num_parallel: number | null;
+  max_page_size: number | null;
+  error_message: string | null;
+  /** 1 once a worker has claimed the run; an unclaimed run is cancelled straight to Canceled. */
+  claimed: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  cancel_requested_at: number | null;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  execution_id: string;
+  account_id: string;
+  detail_type: string;
+  payload: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
+export interface Database {
+  flows: FlowsTable;
+  connector_profiles: ConnectorProfilesTable;
+  tags: TagsTable;
+  idempotency: IdempotencyTable;
+  runs: RunsTable;
+  outbox: OutboxTable;
+}

@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import pg from "pg";
+import { createRedshiftDestination } from "../../src/connectors/redshift/redshift-destination.ts";
+import { openObjectStore } from "../../src/connectors/s3/open-object-store.ts";
+import type { ConnectorEnvironment, ResolvedProfile, RunContext } from "../../src/connectors/types.ts";
+import { ConnectorServerError } from "../../src/domain/errors.ts";
+import type { RedshiftDestinationProperties } from "../../src/domain/flow.ts";
+import { readAll } from "./s3-backends.ts";
+
+const suffix = randomBytes(4).toString("hex");
+const schema = `sluice_rs_${suffix}`;
+const admin = new pg.Client({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test" });
+const sig = () => AbortSignal.timeout(60_000);
+let dataDir: string;
+let env: ConnectorEnvironment;
+
+const profile = (
+  username = "postgres",
+  password = "not-checked-by-trust-auth",
+  url = "jdbc:redshift://127.0.0.1:5432/test",
+): ResolvedProfile => ({
+  connectorProfileName: "rs",
+  connectorType: "Redshift",
+  properties: { databaseUrl: url },
+  credentials: { username, password },
+});
+
+function ctx(executionId: string): RunContext {
+  return {
+    executionId,
+    startedAt: new Date(),
+    env,
+    flow: {
+      flowName: "to-redshift",
+      flowArn: "arn:aws:appflow:us-east-1:000000000000:flow/to-redshift",
+      accountId: "000000000000",
+      region: "us-east-1",
+      triggerConfig: { triggerType: "OnDemand" },
+      sourceFlowConfig: { connectorType: "S3", sourceConnectorProperties: {} },
+      destinationFlowConfigList: [],
+      tasks: [],
+      schemaVersion: 1,
+    },
+  };
+}
+
+async function makeTable(name: string): Promise<string> {
+  await admin.query(`CREATE TABLE ${schema}.${name} (id integer PRIMARY KEY, name text, note text)`);
+  return `${schema}.${name}`;
+}
+
+function open(object: string, extra: Partial<RedshiftDestinationProperties> = {}, executionId = "e1") {
+  return createRedshiftDestination(
+    {
+      connectorType: "Redshift",
+      destinationConnectorProperties: { Redshift: { object, intermediateBucketName: "rs-stage", ...extra } },
+    },
+    ctx(executionId),
+    profile(),
+  ).open(sig());
+}
+
+async function rows(table: string) {
+  return (await admin.query(`SELECT id, name, note FROM ${table} ORDER BY id`)).rows;
+}
+
+async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("Redshift destination on PostgreSQL", () => {
+  before(async () => {
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-rs-"));
+    env = { dataDir, s3: {}, redshiftBatchRows: 3, sourceParallelism: 1, batchRows: 100 };
+    await openObjectStore(env).createBucket("rs-stage", sig());
+    await openObjectStore(env).createBucket("rs-errors", sig());
+  });
+  after(async () => {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test("rows go in as batches of redshiftBatchRows, each in its own transaction; values and nulls kept", async () => {
+    const table = await makeTable("t_batches");
+    const w = await open(table);
+    const fields = ["id", "name", "note"];
+    let p = await w.write(
+      {
+        fields,
+        rows: [
+          [1, "a", null],
+          [2, "", 'q"uote, comma'],
+          [3, "c", "multi\nline"],
+          [4, "d", "\\."],
+        ],
+        bytes: 0,
+      },
+      sig(),
+    );
+    assert.equal(p.recordsWritten, 3); // the 4th row waits for a full batch
+    p = await w.write(
+      {
+        fields,
+        rows: [
+          [5, "e", "x"],
+          [6, "f", "y"],
+          [7, "g", "z"],
+        ],
+        bytes: 0,
+      },
+      sig(),
+    );
+    assert.equal(p.recordsWritten, 6);
+    const fin = await w.finish(sig());
+    assert.equal(fin.recordsWritten, 7);
+    assert.equal(fin.putFailures, 0);
+    const got = await rows(table);
+    assert.equal(got.length, 7);
+    assert.deepEqual(got[0], { id: 1, name: "a", note: null });
+    assert.deepEqual(got[1], { id: 2, name: "", note: 'q"uote, comma' });
+    assert.deepEqual(got[2], { id: 3, name: "c", note: "multi\nline" });
+    assert.deepEqual(got[3], { id: 4, name: "d", note: "\\." });
+    const tx = await admin.query(`SELECT count(DISTINCT xmin::text)::int AS n FROM ${table}`);
+    assert.equal(tx.rows[0].n, 3);
+  });
+
+  test("failOnFirstDestinationError: the first rejected batch fails the run with the database message", async () => {
+    const table = await makeTable("t_failfast");
+    const w = await open(table, { errorHandlingConfig: { failOnFirstDestinationError: true } });
+    const fields = ["id", "name"];
+    await w.write(
+      {
+        fields,
+        rows: [
+          [1, "a"],
+          [2, "b"],
+          [3, "c"],
+        ],
+        bytes: 0,
+      },
+      sig(),
+    );
+    await assert.rejects(
+      w.write(
+        {
+          fields,
+          rows: [
+            [4, "d"],
+            ["not-a-number", "e"],
+            [6, "f"],
+          ],
+          bytes: 0,
+        },
+        sig(),
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof ConnectorServerError);
+        assert.match(e.message, /invalid input syntax for type integer/);
+        assert.doesNotMatch(e.message, /COPY|FROM STDIN/);
+        return true;
+      },
+    );
+    await w.abort();
+    assert.deepEqual(
+      (await rows(table)).map((r) => r.id),
+      [1, 2, 3],
+    );
+  });
+
+  test("without failOnFirstDestinationError a rejected batch goes to the error bucket and counts as putFailures", async () => {
+    const table = await makeTable("t_errors");
+    const w = await open(
+      table,
+      { errorHandlingConfig: { bucketName: "rs-errors", bucketPrefix: "bad" } },
+      "e-err",
+    );
+    const fields = ["id", "name"];
+    await w.write(
+      {
+        fields,
+        rows: [
+          [1, "a"],
+          [2, "b"],
+          [3, "c"],
+          [3, "duplicate key"],
+          [5, "e"],
+          [6, "f"],
+          [7, "g"],
+        ],
+        bytes: 0,
+      },
+      sig(),
+    );
+    const fin = await w.finish(sig());
+    assert.equal(fin.recordsWritten, 4);
+    assert.equal(fin.putFailures, 3);
+    assert.deepEqual(
+      (await rows(table)).map((r) => r.id),
+      [1, 2, 3, 7],
+    );
+    const store = openObjectStore(env);
+    const objects = await store.list("rs-errors", "", sig());
+    assert.deepEqual(
+      objects.map((o) => o.key),
+      ["bad/to-redshift/e-err/rejected-00000.csv"],
+    );
+    assert.equal(
+      (await readAll(store, "rs-errors", objects[0]!.key)).toString(),
+      "id,name\n3,duplicate key\n5,e\n6,f\n",
+    );
+  });
+
+  test("a batch field that is not a table column is a ConnectorServerError naming it; so is a missing table", async () => {
+    const table = await makeTable("t_cols");
+    const w = await open(table);
+    await assert.rejects(
+      w.write({ fields: ["id", "nope"], rows: [[1, "x"]], bytes: 0 }, sig()),
+      (e: unknown) => {
+        assert.ok(e instanceof ConnectorServerError);
+        assert.match(e.message, /no column "nope"/);
+        return true;
+      },
+    );
+    await w.abort();
+    await assert.rejects(open(`${schema}.does_not_exist`), /does_not_exist does not exist/);
+  });
+
+  test("abort during a slow batch rolls that batch back; a slow batch without abort commits whole", async () => {
+    const table = await makeTable("t_slow");
+    await admin.query(`CREATE FUNCTION ${schema}.slow_row() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id >= 100 THEN PERFORM pg_sleep(CASE WHEN NEW.id >= 200 THEN 30 ELSE 0.2 END); END IF; RETURN NEW; END $$`);
+    await admin.query(
+      `CREATE TRIGGER slow BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.slow_row()`,
+    );
+    const w = await open(table);
+    const fields = ["id", "name"];
+    // Slow (0.2 s a row) but not cancelled: committed whole.
+    let p = await w.write(
+      {
+        fields,
+        rows: [
+          [1, "a"],
+          [100, "b"],
+          [101, "c"],
+        ],
+        bytes: 0,
+      },
+      sig(),
+    );
+    assert.equal(p.recordsWritten, 3);
+    const ctl = new AbortController();
+    const writing = w.write(
+      {
+        fields,
+        rows: [
+          [2, "x"],
+          [200, "slow"],
+          [201, "slower"],
+        ],
+        bytes: 0,
+      },
+      ctl.signal,
+    );
+    writing.catch(() => {});
+    await until(async () => {
+      const r = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY %t_slow%' AND state = 'active'",
+      );
+      return r.rows.length > 0;
+    }, "the COPY to be running");
+    const t0 = Date.now();
+    ctl.abort();
+    await assert.rejects(writing, (e: unknown) => (e as Error).name === "AbortError");
+    assert.ok(Date.now() - t0 < 5000, "the abort took too long");
+    p = await w.abort();
+    assert.equal(p.recordsWritten, 3);
+    await until(async () => {
+      const r = await admin.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY %t_slow%'");
+      return r.rows.length === 0;
+    }, "the cancelled backend to go away");
+    assert.deepEqual(
+      (await rows(table)).map((r) => r.id),
+      [1, 100, 101],
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { connectorRegistry, getConnector, toConnectorConfiguration } from "../../src/connectors/registry.ts";
+
+type Shape = {
+  type: string;
+  members?: Record<string, { shape: string }>;
+  enum?: string[];
+  member?: { shape: string };
+};
+const model = JSON.parse(
+  readFileSync(
+    new URL("../../../shared/aws-models/appflow/2020-08-23/service-2.json", import.meta.url),
+    "utf8",
+  ),
+) as { shapes: Record<string, Shape> };
+const shapes = model.shapes;
+
+/** Checks a value against a model shape: known members only, enum values valid, types right. */
+function conforms(value: unknown, shapeName: string, where: string): void {
+  const shape = shapes[shapeName];
+  assert.ok(shape, `unknown shape ${shapeName}`);
+  switch (shape.type) {
+    case "structure":
+      assert.equal(typeof value, "object", where);
+      for (const [k, v] of Object.entries(value as object)) {
+        const member: { shape: string } | undefined = shape.members?.[k];
+        assert.ok(member, `${where}.${k} is not a member of ${shapeName}`);
+        conforms(v, member.shape, `${where}.${k}`);
+      }
+      break;
+    case "list":
+      assert.ok(Array.isArray(value), where);
+      for (const [i, v] of (value as unknown[]).entries()) conforms(v, shape.member!.shape, `${where}[${i}]`);
+      break;
+    case "string":
+      assert.equal(typeof value, "string", where);
+      if (shape.enum)
+        assert.ok(shape.enum.includes(value as string), `${where}: ${value} not in ${shapeName}`);
+      break;
+    case "boolean":
+      assert.equal(typeof value, "boolean", where);
+      break;
+  }
+}
+
+test("registry holds S3 (source and destination) and Redshift (destination only)", () => {
+  assert.deepEqual([...connectorRegistry.keys()].sort(), ["Redshift", "S3"]);
+  const s3 = getConnector("S3")!;
+  assert.ok(
+    s3.canSource && s3.canDestination && !s3.requiresProfile && s3.createSource && s3.createDestination,
+  );
+  assert.deepEqual(s3.supportedOperators, shapes.S3ConnectorOperator!.enum);
+  assert.ok(!s3.supportedOperators.includes("CONTAINS"));
+  const rs = getConnector("Redshift")!;
+  assert.ok(!rs.canSource && rs.canDestination && rs.requiresProfile && rs.testProfile && !rs.createSource);
+  assert.deepEqual(rs.supportedWriteOperations, ["INSERT"]);
+  assert.equal(getConnector("Salesforce"), undefined);
+});
+
+test("ConnectorConfiguration rendering uses only model members and values", () => {
+  for (const d of connectorRegistry.values()) {
+    const config = toConnectorConfiguration(d);
+    conforms(config, "ConnectorConfiguration", d.connectorType);
+    assert.equal(config.canUseAsSource, d.canSource);
+    assert.equal(config.canUseAsDestination, d.canDestination);
+  }
+  const s3 = toConnectorConfiguration(getConnector("S3")!);
+  assert.deepEqual(s3.supportedDestinationConnectors, ["S3", "Redshift"]);
+  assert.deepEqual(s3.supportedTriggerTypes, ["OnDemand"]);
+  const rs = toConnectorConfiguration(getConnector("Redshift")!);
+  assert.deepEqual(rs.supportedWriteOperations, ["INSERT"]);
+  assert.equal(rs.supportedOperators, undefined);
+});

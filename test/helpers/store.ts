@@ -1,0 +1,49 @@
+/** A fresh store per test on each backend: a temp SQLite file, or a new PostgreSQL schema. */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { openStore, type Store } from "../../src/store/open-store.ts";
+import { type Backend, dropSchema, PG_URL } from "./backends.ts";
+
+export async function pgAvailable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a PostgreSQL test can't run, or undefined when it can. In CI (SLUICE_REQUIRE_PG=1) a missing
+ * PostgreSQL is a failure, never a skip.
+ */
+export async function pgSkipReason(backend: Backend): Promise<string | undefined> {
+  if (backend !== "postgres") return undefined;
+  if (await pgAvailable()) return undefined;
+  if (process.env.SLUICE_REQUIRE_PG === "1")
+    throw new Error(`PostgreSQL is required but unreachable at ${PG_URL}`);
+  return `PostgreSQL is not reachable at ${PG_URL} (set SLUICE_TEST_PG_URL); .ci/run starts it`;
+}
+
+export async function freshStore(backend: Backend): Promise<{ store: Store; done(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "sluice-store-"));
+  const pgSchema = backend === "postgres" ? `s_${randomUUID().replaceAll("-", "")}` : undefined;
+  const store = await openStore({
+    dataDir,
+    databaseUrl: backend === "postgres" ? PG_URL : undefined,
+    pgSchema,
+  });
+  return {
+    store,
+    async done() {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (pgSchema) await dropSchema(pgSchema);
+    },
+  };
+}
