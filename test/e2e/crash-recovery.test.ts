@@ -12,7 +12,15 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { CancelFlowExecutionsCommand, StartFlowCommand } from "@aws-sdk/client-appflow";
 import { dropSchema, PG_URL } from "../helpers/backends.ts";
-import { createPgProfile, createS3ToPgFlow, createSlowTable, isTerminal, runRecord, waitForRun, writeCsv } from "../helpers/flows.ts";
+import {
+  createPgProfile,
+  createS3ToPgFlow,
+  createSlowTable,
+  isTerminal,
+  runRecord,
+  waitForRun,
+  writeCsv,
+} from "../helpers/flows.ts";
 import { spawnServer } from "../helpers/process.ts";
 import { pgSkipReason } from "../helpers/store.ts";
 
@@ -20,7 +28,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
   describe(`a killed server (${backend})`, async () => {
     const skip = await pgSkipReason("postgres"); // the destination is PostgreSQL in both cases
 
-    test("SIGKILL with runs CancelStarted and InProgress: after restart Canceled and Error, whole batches only", { skip }, async () => {
+    test("SIGKILL with runs CancelStarted and InProgress: after restart Canceled and Error, whole batches only", {
+      skip,
+    }, async () => {
       const dataDir = mkdtempSync(join(tmpdir(), "sluice-crash-"));
       const pgSchema = backend === "postgres" ? `c_${randomUUID().replaceAll("-", "")}` : undefined;
       const env: Record<string, string> = {
@@ -29,7 +39,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
         SLUICE_REDSHIFT_BATCH_ROWS: "200",
         SLUICE_LEASE_MS: "3000",
         SLUICE_REAP_INTERVAL_MS: "500",
-        ...(backend === "postgres" ? { SLUICE_DATABASE_URL: `${PG_URL}?options=-c%20search_path%3D${pgSchema}` } : {}),
+        ...(backend === "postgres"
+          ? { SLUICE_DATABASE_URL: `${PG_URL}?options=-c%20search_path%3D${pgSchema}` }
+          : {}),
       };
       if (pgSchema) await createSchema(pgSchema);
       const slow = await createSlowTable(5);
@@ -37,29 +49,63 @@ for (const backend of ["sqlite", "postgres"] as const) {
       try {
         await writeCsv(dataDir, "in", "rows/data.csv", 5_000);
         await createPgProfile(server.client, "pg");
-        await createS3ToPgFlow(server.client, "f", { inBucket: "in", prefix: "rows", profile: "pg", table: slow.table });
+        await createS3ToPgFlow(server.client, "f", {
+          inBucket: "in",
+          prefix: "rows",
+          profile: "pg",
+          table: slow.table,
+        });
         const stopping = (await server.client.send(new StartFlowCommand({ flowName: "f" }))).executionId!;
         const running = (await server.client.send(new StartFlowCommand({ flowName: "f" }))).executionId!;
         for (const id of [stopping, running]) {
-          await waitForRun(server.client, "f", id, (r) => (r.executionResult?.bytesWritten ?? 0) > 0, "a committed batch");
+          await waitForRun(
+            server.client,
+            "f",
+            id,
+            (r) => (r.executionResult?.bytesWritten ?? 0) > 0,
+            "a committed batch",
+          );
         }
-        await server.client.send(new CancelFlowExecutionsCommand({ flowName: "f", executionIds: [stopping] }));
+        await server.client.send(
+          new CancelFlowExecutionsCommand({ flowName: "f", executionIds: [stopping] }),
+        );
         assert.equal((await runRecord(server.client, "f", stopping))?.executionStatus, "CancelStarted");
         await server.kill("SIGKILL");
 
         server = await spawnServer([], env);
-        const canceled = await waitForRun(server.client, "f", stopping, isTerminal, "the CancelStarted run to end");
+        const canceled = await waitForRun(
+          server.client,
+          "f",
+          stopping,
+          isTerminal,
+          "the CancelStarted run to end",
+        );
         assert.equal(canceled.executionStatus, "Canceled");
-        const errored = await waitForRun(server.client, "f", running, isTerminal, "the InProgress run to end");
+        const errored = await waitForRun(
+          server.client,
+          "f",
+          running,
+          isTerminal,
+          "the InProgress run to end",
+        );
         assert.equal(errored.executionStatus, "Error");
         assert.match(errored.executionResult?.errorInfo?.executionMessage ?? "", /interrupted/);
         // The batch in flight when the process died was rolled back with its connection.
         assert.equal((await slow.count()) % 200, 0);
         // A new run after the crash works.
         const next = (await server.client.send(new StartFlowCommand({ flowName: "f" }))).executionId!;
-        await waitForRun(server.client, "f", next, (r) => (r.executionResult?.bytesWritten ?? 0) > 0, "a new run to write");
+        await waitForRun(
+          server.client,
+          "f",
+          next,
+          (r) => (r.executionResult?.bytesWritten ?? 0) > 0,
+          "a new run to write",
+        );
         await server.client.send(new CancelFlowExecutionsCommand({ flowName: "f" }));
-        assert.equal((await waitForRun(server.client, "f", next, isTerminal, "the new run to end")).executionStatus, "Canceled");
+        assert.equal(
+          (await waitForRun(server.client, "f", next, isTerminal, "the new run to end")).executionStatus,
+          "Canceled",
+        );
       } finally {
         await server.kill("SIGKILL");
         await slow.drop();

@@ -14,11 +14,15 @@ export interface ServerProcess {
 }
 
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli.ts"), "serve", "--port", "0", ...args], {
-    cwd: root,
-    env: { ...process.env, SLUICE_LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "src/cli.ts"), "serve", "--port", "0", ...args],
+    {
+      cwd: root,
+      env: { ...process.env, SLUICE_LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr += String(d);
