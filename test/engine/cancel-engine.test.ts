@@ -123,6 +123,10 @@ describe("cancellation in the engine", async () => {
     assert.equal(ev.detail["num-of-records-processed"], String(rec.executionResult?.recordsProcessed));
     assert.equal(ev.detail["data-processed"], String(rec.executionResult?.bytesProcessed));
     assert.equal(ev.detail["flow-name"], "big");
+    const startEv = received.find(
+      (e) => e["detail-type"] === "AppFlow Start Flow Run Report" && e.detail["execution-id"] === id,
+    );
+    assert.ok(startEv, "the start report was delivered too");
   });
 
   test("cancel latency is exported as a histogram", async () => {

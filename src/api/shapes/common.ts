@@ -34,7 +34,16 @@ export function enumOf<const T extends readonly [string, ...string[]]>(values: T
   const set = new Set<string>(values);
   return z
     .string({ required_error: REQUIRED, invalid_type_error: "must be a string" })
-    .refine((v): v is T[number] => set.has(v), { message: `must be one of ${values.join(", ")}` });
+    .superRefine((v, ctx): v is T[number] => {
+      if (set.has(v)) return true;
+      // fatal: later refinements (e.g. "not supported") must not run on a value outside the enum.
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must be one of ${values.join(", ")}`,
+        fatal: true,
+      });
+      return false;
+    });
 }
 
 export function int(range: { min?: number; max?: number } = {}) {

@@ -1,8 +1,9 @@
-/** StartFlow's insert: the run exists InProgress from this commit on, claimed or not. */
+/** StartFlow's insert: the run exists InProgress from this commit on, claimed or not, with its start report. */
 import { type Kysely, sql } from "kysely";
 import { QuotaExceededError } from "../../domain/errors.ts";
 import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
+import { insertRunEvent } from "./outbox-insert.ts";
 
 export interface NewRun {
   executionId: string;
@@ -36,7 +37,7 @@ export async function createRun(
         `The account has ${Number(active.n)} runs in progress; the limit of concurrent runs is ${maxActivePerAccount}.`,
       );
     }
-    return trx
+    const row = await trx
       .insertInto("runs")
       .values({
         execution_id: run.executionId,
@@ -68,5 +69,7 @@ export async function createRun(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await insertRunEvent(trx, row, "AppFlow Start Flow Run Report", run.now);
+    return row;
   });
 }

@@ -1,0 +1,41 @@
+/** Redshift (and PostgreSQL, over the same wire protocol): destination properties and connector profile. */
+import type { z } from "zod";
+import { bool, str, struct } from "./common.ts";
+import { bucketName, bucketPrefix, iamRoleArn } from "./members.ts";
+
+const nonBlank = () => str({ max: 512, pattern: "\\S+" });
+
+export const redshiftDestinationProperties = () =>
+  struct({
+    object: nonBlank(),
+    intermediateBucketName: bucketName(),
+    bucketPrefix: bucketPrefix().optional(),
+    errorHandlingConfig: struct({
+      failOnFirstDestinationError: bool().optional(),
+      bucketPrefix: bucketPrefix().optional(),
+      bucketName: bucketName().optional(),
+    }).optional(),
+  });
+
+export const redshiftProfileProperties = () =>
+  struct({
+    databaseUrl: nonBlank().optional(),
+    bucketName: bucketName(),
+    bucketPrefix: bucketPrefix().optional(),
+    roleArn: iamRoleArn(),
+    dataApiRoleArn: iamRoleArn().optional(),
+    isRedshiftServerless: bool().optional(),
+    clusterIdentifier: nonBlank().optional(),
+    workgroupName: nonBlank().optional(),
+    databaseName: nonBlank().optional(),
+  });
+
+export const redshiftProfileCredentials = () =>
+  struct({
+    username: str({ max: 2048, pattern: ".*" }).optional(),
+    password: str({ max: 512, pattern: ".*" }).optional(),
+  });
+
+export type RedshiftDestinationPropertiesInput = z.output<ReturnType<typeof redshiftDestinationProperties>>;
+export type RedshiftProfilePropertiesInput = z.output<ReturnType<typeof redshiftProfileProperties>>;
+export type RedshiftProfileCredentialsInput = z.output<ReturnType<typeof redshiftProfileCredentials>>;
