@@ -65,7 +65,7 @@ describe("runs through a real S3 API server (s3rver on loopback)", () => {
     });
     const id = (await s.client.send(new StartFlowCommand({ flowName: "s3-json" }))).executionId!;
     const rec = await waitForRun(s.client, "s3-json", id, isTerminal, "the run to end");
-    assert.equal(rec.executionStatus, "Successful", rec.executionResult?.errorInfo?.executionMessage);
+    assert.equal(rec.executionStatus, "Successful", rec.executionResult?.errorInfo?.executionMessage ?? "");
     assert.equal(rec.executionResult?.recordsProcessed, 1000);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "dst", Prefix: `s3-json/${id}/` }));
     assert.ok((listed.Contents ?? []).length >= 1);
