@@ -23,6 +23,8 @@ export interface Config {
     /** After the grace period and this much more, the run is recorded Canceled whatever its worker does. */
     cancelForceMs: number;
     maxRunMs: number;
+    /** How often the scheduler looks for scheduled flows that are due. */
+    schedulerTickMs: number;
     batchRows: number;
     redshiftBatchRows: number;
     sourceParallelism: number;
@@ -71,6 +73,7 @@ export function loadConfig(over: ConfigOverrides = {}, env: NodeJS.ProcessEnv = 
       cancelGraceMs: num(env.SLUICE_CANCEL_GRACE_MS, 60_000),
       cancelForceMs: num(env.SLUICE_CANCEL_FORCE_MS, 10_000),
       maxRunMs: num(env.SLUICE_MAX_RUN_MS, 48 * 3600_000),
+      schedulerTickMs: num(env.SLUICE_SCHEDULER_TICK_MS, 1_000),
       batchRows: num(env.SLUICE_BATCH_ROWS, 5_000),
       redshiftBatchRows: num(env.SLUICE_REDSHIFT_BATCH_ROWS, 10_000),
       sourceParallelism: num(env.SLUICE_SOURCE_PARALLELISM, 4),

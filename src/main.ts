@@ -3,6 +3,7 @@
  * stop accepting → stop claiming → grace period → stop runs → close the store.
  */
 
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectorEnv } from "./api/handlers/connectors.ts";
@@ -20,11 +21,13 @@ import { WorkerPool } from "./engine/worker-pool.ts";
 import { healthRoutes } from "./health.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
 import { openStore } from "./store/open-store.ts";
 import type { RunsTable } from "./store/schema.ts";
 
 export interface Sluice {
   app: App;
+  scheduler: Scheduler;
   url: string;
   port: number;
   stop(graceMs?: number): Promise<void>;
@@ -62,9 +65,24 @@ export async function startSluice(
     for (const r of runs) recordRunEnd(metrics, r, undefined);
   });
   const outbox = new OutboxDeliverer(store, config.webhooks, now, log);
+  const scheduler = new Scheduler(
+    {
+      store,
+      log,
+      maxActiveRunsPerAccount: config.limits.maxActiveRunsPerAccount,
+      newId: randomUUID,
+      onRun: (_id, flow) => {
+        metrics.runsStarted.inc({ flow: flow.flow_name, trigger: "Scheduled" });
+        app.workers.wake();
+      },
+    },
+    config.engine.schedulerTickMs,
+    now,
+  );
   await reaper.start();
   app.workers.start();
   outbox.start();
+  scheduler.start();
 
   const server: Server = createHttpServer(app, healthRoutes(app));
   await new Promise<void>((resolve, reject) => {
@@ -79,6 +97,7 @@ export async function startSluice(
     (stopping ??= (async () => {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      scheduler.stop();
       await app.workers.stop(graceMs);
       reaper.stop();
       outbox.stop();
@@ -86,7 +105,7 @@ export async function startSluice(
       await store.close();
       unlock();
     })());
-  return { app, url: `http://${config.host}:${port}`, port, stop };
+  return { app, scheduler, url: `http://${config.host}:${port}`, port, stop };
 }
 
 function recordRunEnd(m: Metrics, run: RunsTable, cancelLatencyMs: number | undefined): void {

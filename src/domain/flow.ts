@@ -105,4 +105,6 @@ export interface FlowDefinition {
   destinationFlowConfigList: DestinationFlowConfig[];
   tasks: Task[];
   schemaVersion: number;
+  /** Incremental scheduled runs: the time window of source data this run pulls (epoch ms). */
+  dataPullWindow?: { start?: number; end: number };
 }

@@ -41,7 +41,7 @@ export async function executeRun(
     bytesProcessed: 0,
     bytesWritten: 0,
     putFailures: 0,
-    dataPullStart: deps.now(),
+    dataPullStart: flow.dataPullWindow?.start ?? deps.now(),
   };
   const applyProgress = (p: WriteProgress) => {
     counts.recordsWritten = p.recordsWritten;
@@ -97,7 +97,7 @@ export async function executeRun(
       return stopped(handle, counts);
     }
     applyProgress(await w.finish(writeSignal));
-    counts.dataPullEnd = deps.now();
+    counts.dataPullEnd = flow.dataPullWindow?.end ?? deps.now();
     return { status: "Successful", counts };
   } catch (err) {
     if (writer) applyProgress(await writer.abort());

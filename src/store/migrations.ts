@@ -128,6 +128,18 @@ function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_schedules": {
+      async up(db: Kysely<unknown>) {
+        // When a scheduled flow fires next, and the tick it fired last (the incremental window start).
+        await db.schema.alterTable("flows").addColumn("next_fire_at", big).execute();
+        await db.schema.alterTable("flows").addColumn("last_fired_at", big).execute();
+        await db.schema
+          .createIndex("flows_due")
+          .on("flows")
+          .columns(["trigger_type", "flow_status", "next_fire_at"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { StaticMigrations } from "./migrations.ts";
 import type { Database } from "./schema.ts";
@@ -36,13 +36,25 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const store = opts.databaseUrl
     ? await openPostgres(opts.databaseUrl, opts.pgSchema)
     : openSqlite(opts.dataDir);
-  const migrator = new Migrator({ db: store.db, provider: new StaticMigrations(store.caps.dialect) });
+  // Kysely's migrator, without a schema, takes a migration table in ANY schema of the database for
+  // its own and then fails on the missing one in ours: pin it to the schema this store works in.
+  const migrationTableSchema = store.caps.dialect === "postgres" ? await currentSchema(store.db) : undefined;
+  const migrator = new Migrator({
+    db: store.db,
+    provider: new StaticMigrations(store.caps.dialect),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await store.close();
     throw error instanceof Error ? error : new Error(String(error));
   }
   return store;
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
+  const r = await sql<{ s: string | null }>`SELECT current_schema() AS s`.execute(db);
+  return r.rows[0]?.s ?? undefined;
 }
 
 function openSqlite(dataDir: string): Store {

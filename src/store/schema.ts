@@ -20,6 +20,10 @@ export interface FlowsTable {
   updated_at: number;
   created_by: string;
   last_updated_by: string;
+  /** Scheduled flows: the next tick to fire (null when inactive or past scheduleEndTime). */
+  next_fire_at: number | null;
+  /** Scheduled flows: the tick fired last; the next incremental window starts here. */
+  last_fired_at: number | null;
   /** Bumped on every write: updates are compare-and-set on it so no concurrent update is lost. */
   row_version: number;
 }

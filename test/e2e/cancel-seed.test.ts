@@ -21,6 +21,7 @@ import {
   isTerminal,
   listLocalObjects,
   makeBucket,
+  records,
   runRecord,
   waitForRun,
   writeCsv,
@@ -39,24 +40,24 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
   before(async () => {
     s = await startTestServer("sqlite", { engine: { batchRows: 500, redshiftBatchRows: 200, workers: 4 } });
     for (const b of ["out-big", "out-big2", "out-small", "out-x"]) makeBucket(s.dataDir, b);
-    await writeCsv(s.dataDir, "in", "big/data.csv", 300_000);
-    await writeCsv(s.dataDir, "in", "small/data.csv", 50);
-    await writeCsv(s.dataDir, "in", "slow/data.csv", 5_000);
+    await writeCsv(s.dataDir, "inbox", "big/data.csv", 300_000);
+    await writeCsv(s.dataDir, "inbox", "small/data.csv", 50);
+    await writeCsv(s.dataDir, "inbox", "slow/data.csv", 5_000);
     await createS3ToS3Flow(s.client, "big", {
-      inBucket: "in",
+      inBucket: "inbox",
       prefix: "big",
       outBucket: "out-big",
       fileType: "PARQUET",
       singleFile: true,
     });
     await createS3ToS3Flow(s.client, "big2", {
-      inBucket: "in",
+      inBucket: "inbox",
       prefix: "big",
       outBucket: "out-big2",
       fileType: "PARQUET",
       singleFile: true,
     });
-    await createS3ToS3Flow(s.client, "small", { inBucket: "in", prefix: "small", outBucket: "out-small" });
+    await createS3ToS3Flow(s.client, "small", { inBucket: "inbox", prefix: "small", outBucket: "out-small" });
     await createS3ToS3Flow(s.client, "broken", {
       inBucket: "no-such-bucket",
       prefix: "x",
@@ -125,24 +126,37 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
     // A run that doesn't exist yet has no id that could be cancelled: any such id is invalid.
     const future = "00000000-0000-4000-8000-000000000000";
     assert.deepEqual((await cancel(s, "small", [future])).invalidExecutions, [future]);
-    // Sluice has no scheduler yet: a Scheduled flow is refused with a clear error rather than never run.
-    await assert.rejects(
-      s.client.send(
-        new CreateFlowCommand({
-          flowName: "scheduled",
-          triggerConfig: {
-            triggerType: "Scheduled",
-            triggerProperties: { Scheduled: { scheduleExpression: "rate(5minutes)" } },
+    // A scheduled flow, active, whose next run is due tomorrow: no run exists before its tick.
+    const due = Math.ceil((Date.now() + 86_400_000) / 1000) * 1000;
+    await s.client.send(
+      new CreateFlowCommand({
+        flowName: "scheduled",
+        triggerConfig: {
+          triggerType: "Scheduled",
+          triggerProperties: {
+            Scheduled: { scheduleExpression: "rate(1hours)", scheduleStartTime: new Date(due) },
           },
-          sourceFlowConfig: { connectorType: "S3", sourceConnectorProperties: { S3: { bucketName: "in" } } },
-          destinationFlowConfigList: [
-            { connectorType: "S3", destinationConnectorProperties: { S3: { bucketName: "out" } } },
-          ],
-          tasks: copyTasks(),
-        }),
-      ),
-      (e: Error) => e.name === "ValidationException" && /Scheduled/.test(e.message),
+        },
+        sourceFlowConfig: {
+          connectorType: "S3",
+          sourceConnectorProperties: { S3: { bucketName: "inbox", bucketPrefix: "small" } },
+        },
+        destinationFlowConfigList: [
+          { connectorType: "S3", destinationConnectorProperties: { S3: { bucketName: "out-small" } } },
+        ],
+        tasks: copyTasks(),
+      }),
     );
+    await s.client.send(new StartFlowCommand({ flowName: "scheduled" }));
+    assert.deepEqual((await cancel(s, "scheduled")).invalidExecutions, []);
+    assert.deepEqual(await records(s.client, "scheduled"), []);
+    // StopFlow deactivates it, and its tick then starts nothing.
+    assert.equal(
+      (await s.client.send(new StopFlowCommand({ flowName: "scheduled" }))).flowStatus,
+      "Suspended",
+    );
+    assert.deepEqual(await s.sluice.scheduler.tick(due), []);
+    assert.deepEqual(await records(s.client, "scheduled"), []);
     // StopFlow deactivates scheduled/event flows only; on an on-demand flow it is unsupported and
     // leaves runs in progress alone.
     const id = await start(s, "big");
@@ -192,7 +206,7 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
       slow = await createSlowTable(5);
       await createPgProfile(s.client, "pg");
       await createS3ToPgFlow(s.client, "to-pg", {
-        inBucket: "in",
+        inBucket: "inbox",
         prefix: "slow",
         profile: "pg",
         table: slow.table,

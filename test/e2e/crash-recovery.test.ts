@@ -47,10 +47,10 @@ for (const backend of ["sqlite", "postgres"] as const) {
       const slow = await createSlowTable(5);
       let server = await spawnServer([], env);
       try {
-        await writeCsv(dataDir, "in", "rows/data.csv", 5_000);
+        await writeCsv(dataDir, "inbox", "rows/data.csv", 5_000);
         await createPgProfile(server.client, "pg");
         await createS3ToPgFlow(server.client, "f", {
-          inBucket: "in",
+          inBucket: "inbox",
           prefix: "rows",
           profile: "pg",
           table: slow.table,

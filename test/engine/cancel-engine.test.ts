@@ -54,12 +54,12 @@ describe("cancellation in the engine", async () => {
       webhooks: [url],
       engine: { batchRows: 500, redshiftBatchRows: 200, workers: 6, cancelGraceMs: 300, cancelForceMs: 3000 },
     });
-    makeBucket(s.dataDir, "out");
-    await writeCsv(s.dataDir, "in", "big/data.csv", 300_000);
+    makeBucket(s.dataDir, "outbox");
+    await writeCsv(s.dataDir, "inbox", "big/data.csv", 300_000);
     await createS3ToS3Flow(s.client, "big", {
-      inBucket: "in",
+      inBucket: "inbox",
       prefix: "big",
-      outBucket: "out",
+      outBucket: "outbox",
       fileType: "PARQUET",
       singleFile: true,
     });
@@ -137,9 +137,9 @@ describe("cancellation in the engine", async () => {
 
   test("DeleteFlow with forceDelete cancels the runs in progress first and leaves no run behind", async () => {
     await createS3ToS3Flow(s.client, "doomed", {
-      inBucket: "in",
+      inBucket: "inbox",
       prefix: "big",
-      outBucket: "out",
+      outBucket: "outbox",
       fileType: "PARQUET",
       singleFile: true,
     });
@@ -170,10 +170,10 @@ describe("cancellation in the engine", async () => {
   }, async () => {
     const hang = await createSlowTable(60_000); // a minute per row: the first batch never finishes by itself
     try {
-      await writeCsv(s.dataDir, "in", "few/data.csv", 400);
+      await writeCsv(s.dataDir, "inbox", "few/data.csv", 400);
       await createPgProfile(s.client, "pg-hang");
       await createS3ToPgFlow(s.client, "hang", {
-        inBucket: "in",
+        inBucket: "inbox",
         prefix: "few",
         profile: "pg-hang",
         table: hang.table,

@@ -59,7 +59,7 @@ describe("runs through a real S3 API server (s3rver on loopback)", () => {
   test("S3 CSV → S3 JSON Lines: every record arrives under <flowName>/<executionId>/", async () => {
     await createS3ToS3Flow(s.client, "s3-json", {
       inBucket: "src",
-      prefix: "in",
+      prefix: "inbox",
       outBucket: "dst",
       fileType: "JSON",
     });
@@ -94,12 +94,12 @@ describe("run limits", () => {
   let s: TestServer;
   before(async () => {
     s = await startTestServer("sqlite", { engine: { maxRunMs: 300, batchRows: 500 } });
-    makeBucket(s.dataDir, "out");
-    await writeCsv(s.dataDir, "in", "big/data.csv", 300_000);
+    makeBucket(s.dataDir, "outbox");
+    await writeCsv(s.dataDir, "inbox", "big/data.csv", 300_000);
     await createS3ToS3Flow(s.client, "long", {
-      inBucket: "in",
+      inBucket: "inbox",
       prefix: "big",
-      outBucket: "out",
+      outBucket: "outbox",
       fileType: "PARQUET",
       singleFile: true,
     });

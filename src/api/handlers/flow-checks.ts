@@ -7,6 +7,7 @@ import { getConnector } from "../../connectors/registry.ts";
 import type { ConnectorDescriptor, ResolvedProfile } from "../../connectors/types.ts";
 import { ResourceNotFoundError, ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig, SourceFlowConfig, Task, TriggerConfig } from "../../domain/flow.ts";
+import { checkSchedule } from "../../scheduler/next-fire.ts";
 import { getProfile } from "../../store/profiles-sql.ts";
 import { compileTasks } from "../../tasks/index.ts";
 
@@ -41,6 +42,7 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
       `triggerConfig.triggerType: ${f.triggerConfig.triggerType} flows are not supported by this server yet; supported: ${src.supportedTriggerTypes.join(", ")}`,
     );
   }
+  checkSchedule(f.triggerConfig);
   await profileFor(app, caller, src, f.sourceFlowConfig.connectorProfileName, "sourceFlowConfig");
   const dstProfile = await profileFor(
     app,

@@ -2,11 +2,12 @@
 import { randomUUID } from "node:crypto";
 import type { App, Caller } from "../../app.ts";
 import { ConflictError, ResourceNotFoundError, UnsupportedOperationError } from "../../domain/errors.ts";
-import type { FlowDefinition } from "../../domain/flow.ts";
-import { getFlow } from "../../store/flows-sql.ts";
+import { firstFire } from "../../scheduler/next-fire.ts";
+import { type FlowRow, getFlow } from "../../store/flows-sql.ts";
 import { createRun } from "../../store/runs/create-run.ts";
 import { listRuns } from "../../store/runs/list-runs.ts";
-import { definitionOf, executionRecord } from "./flow-view.ts";
+import { setSchedule } from "../../store/schedule-sql.ts";
+import { definitionOf, executionRecord, flowSnapshot } from "./flow-view.ts";
 import { idempotent } from "./idempotency.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
 import { cancelFlowRuns } from "./run-control.ts";
@@ -20,27 +21,16 @@ async function mustGetFlow(app: App, caller: Caller, flowName: string) {
 export async function startFlow(app: App, caller: Caller, input: { flowName: string; clientToken?: string }) {
   return idempotent(app, caller, "StartFlow", input, async () => {
     const row = await mustGetFlow(app, caller, input.flowName);
+    if (row.trigger_type === "Scheduled") return activateSchedule(app, row);
     if (row.trigger_type !== "OnDemand") {
       throw new UnsupportedOperationError(
-        `Flow ${row.flow_name} is a ${row.trigger_type} flow; this server runs OnDemand flows only (no scheduler yet)`,
+        `Flow ${row.flow_name} is an ${row.trigger_type} flow; event triggers are not implemented`,
       );
     }
     if (row.flow_status !== "Active") {
       throw new ConflictError(`Flow ${row.flow_name} is ${row.flow_status}; only an Active flow can start`);
     }
-    const def = definitionOf(row);
-    const snapshot: FlowDefinition = {
-      flowName: row.flow_name,
-      flowArn: row.flow_arn,
-      accountId: row.account_id,
-      region: caller.region,
-      description: def.description,
-      triggerConfig: def.triggerConfig,
-      sourceFlowConfig: def.sourceFlowConfig,
-      destinationFlowConfigList: def.destinationFlowConfigList,
-      tasks: def.tasks,
-      schemaVersion: row.schema_version,
-    };
+    const snapshot = flowSnapshot(row);
     const run = await createRun(
       app.store.db,
       app.store.caps,
@@ -65,6 +55,20 @@ export async function startFlow(app: App, caller: Caller, input: { flowName: str
   });
 }
 
+/** StartFlow of a scheduled flow activates it: no run now, runs at its schedule's ticks. */
+async function activateSchedule(app: App, row: FlowRow) {
+  if (row.flow_status === "Active") throw new ConflictError(`Flow ${row.flow_name} is already active`);
+  const next = firstFire(definitionOf(row).triggerConfig, app.now());
+  if (next === undefined) {
+    throw new ConflictError(
+      `Flow ${row.flow_name} has no run left in its schedule (scheduleEndTime has passed)`,
+    );
+  }
+  await setSchedule(app.store.db, row.account_id, row.flow_name, "Active", next);
+  return { flowArn: row.flow_arn, flowStatus: "Active" };
+}
+
+/** StopFlow deactivates a scheduled flow: no new runs. Runs in progress are not cancelled. */
 export async function stopFlow(app: App, caller: Caller, input: { flowName: string }) {
   const row = await mustGetFlow(app, caller, input.flowName);
   if (row.trigger_type === "OnDemand") {
@@ -72,8 +76,10 @@ export async function stopFlow(app: App, caller: Caller, input: { flowName: stri
       `Flow ${row.flow_name} is an on-demand flow; StopFlow deactivates scheduled and event-triggered flows only`,
     );
   }
-  // Scheduled and event flows can't be created yet (see CreateFlow), so there is nothing to deactivate.
-  throw new UnsupportedOperationError(`StopFlow of ${row.trigger_type} flows is not implemented yet`);
+  if (row.flow_status !== "Active")
+    throw new ConflictError(`Flow ${row.flow_name} is not active (${row.flow_status})`);
+  await setSchedule(app.store.db, row.account_id, row.flow_name, "Suspended", null);
+  return { flowArn: row.flow_arn, flowStatus: "Suspended" };
 }
 
 export async function cancelFlowExecutions(

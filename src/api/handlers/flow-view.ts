@@ -1,5 +1,6 @@
 /** Flow rows and run rows as AppFlow's response shapes. */
-import type { FlowStatus, TriggerConfig } from "../../domain/flow.ts";
+import { parseFlowArn } from "../../domain/arn.ts";
+import type { FlowDefinition, FlowStatus, TriggerConfig } from "../../domain/flow.ts";
 import type { FlowRow } from "../../store/flows-sql.ts";
 import type { RunsTable } from "../../store/schema.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
@@ -13,6 +14,24 @@ export interface StoredDefinition extends FlowParts {
 
 export function definitionOf(row: FlowRow): StoredDefinition {
   return JSON.parse(row.definition) as StoredDefinition;
+}
+
+/** The flow as a run sees it: a later UpdateFlow doesn't change a run already triggered. */
+export function flowSnapshot(row: FlowRow, window?: FlowDefinition["dataPullWindow"]): FlowDefinition {
+  const def = definitionOf(row);
+  return {
+    flowName: row.flow_name,
+    flowArn: row.flow_arn,
+    accountId: row.account_id,
+    region: parseFlowArn(row.flow_arn).region,
+    description: def.description,
+    triggerConfig: def.triggerConfig,
+    sourceFlowConfig: def.sourceFlowConfig,
+    destinationFlowConfigList: def.destinationFlowConfigList,
+    tasks: def.tasks,
+    schemaVersion: row.schema_version,
+    ...(window ? { dataPullWindow: window } : {}),
+  };
 }
 
 export function lastRunDetails(run: RunsTable | undefined) {

@@ -7,6 +7,7 @@ import {
   ResourceNotFoundError,
   ValidationError,
 } from "../../domain/errors.ts";
+import { firstFire } from "../../scheduler/next-fire.ts";
 import {
   countFlows,
   deleteFlowRow,
@@ -60,6 +61,8 @@ export async function createFlow(app: App, caller: Caller, input: CreateFlowInpu
       created_by: caller.principalArn,
       last_updated_by: caller.principalArn,
       row_version: 1,
+      next_fire_at: null,
+      last_fired_at: null,
     });
     if (!ok) throw new ConflictError(`Flow ${input.flowName} already exists`);
     await putTags(app.store.db, caller.accountId, arn, input.tags ?? {});
@@ -142,11 +145,17 @@ export async function updateFlow(app: App, caller: Caller, input: UpdateFlowInpu
     // A new schema version when what the records look like changes: the mappings (tasks).
     const schemaChanged = JSON.stringify(prior.tasks) !== JSON.stringify(next.tasks);
     const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : row.flow_status;
+    // An active schedule follows its new expression from now on.
+    const nextFire =
+      status === "Active" && input.triggerConfig.triggerType === "Scheduled"
+        ? (firstFire(input.triggerConfig, app.now()) ?? null)
+        : null;
     const ok = await updateFlowRow(app.store.db, caller.accountId, input.flowName, row.row_version, {
       definition: JSON.stringify(next),
       trigger_type: input.triggerConfig.triggerType,
       flow_status: status,
       schema_version: row.schema_version + (schemaChanged ? 1 : 0),
+      next_fire_at: nextFire,
       updated_at: app.now(),
       last_updated_by: caller.principalArn,
     });

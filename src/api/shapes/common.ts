@@ -75,7 +75,7 @@ const TIMESTAMP_RULE = "must be a timestamp (epoch seconds or an ISO-8601 string
 export function timestamp() {
   return z
     .union([z.number(), z.string()], {
-      errorMap: (issue, ctx) => ({ message: ctx.data === undefined ? REQUIRED : TIMESTAMP_RULE }),
+      errorMap: (_issue, ctx) => ({ message: ctx.data === undefined ? REQUIRED : TIMESTAMP_RULE }),
     })
     .transform((v, ctx) => {
       if (typeof v === "number") {

@@ -116,12 +116,15 @@ export const profileMembers = [
 /** ConnectorOperator has the same members as the source properties: one per source connector. */
 export const operatorMembers = sourcePropertyMembers;
 
-/** `{ Salesforce: absent-only, ... }` for every listed member not in `implemented`. */
+/**
+ * `{ Salesforce: absent-only, ... }` for every listed member not in `implemented`. Typed as no members:
+ * they can only ever be absent in a parsed value.
+ */
 export function unsupportedMembers(
   all: readonly string[],
   implemented: readonly string[],
   what: (member: string) => string,
-) {
+): Record<never, never> {
   const shape: Record<string, ReturnType<typeof unsupportedMember>> = {};
   for (const m of all) {
     if (!implemented.includes(m)) {

@@ -33,8 +33,13 @@ export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Sourc
     maxPageSize: batchRows,
     numParallelProcesses: parallelism,
     async *read(signal: AbortSignal): AsyncGenerator<RecordBatch> {
+      // An incremental scheduled run reads the objects last modified within its window.
+      const win = ctx.flow.dataPullWindow;
+      const inWindow = (t: Date | undefined) =>
+        !win ||
+        (t !== undefined && t.getTime() < win.end && (win.start === undefined || t.getTime() >= win.start));
       const objects = (await store.list(bucket, prefix, signal)).filter(
-        (o) => !o.key.endsWith("/") && o.size > 0,
+        (o) => !o.key.endsWith("/") && o.size > 0 && inWindow(o.lastModified),
       );
       const producers = objects.map(
         (o) => (inner: AbortSignal) => readObject(store, bucket, o.key, format, batchRows, inner),

@@ -21,55 +21,63 @@ export async function createRun(
   run: NewRun,
   maxActivePerAccount: number,
 ): Promise<RunsTable> {
-  return db.transaction().execute(async (trx) => {
-    // Serializes quota checks of one account across processes (SQLite transactions are serial already).
-    if (caps.dialect === "postgres") {
-      await sql`select pg_advisory_xact_lock(hashtext(${`sluice-runs:${run.accountId}`}))`.execute(trx);
-    }
-    const active = await trx
-      .selectFrom("runs")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("account_id", "=", run.accountId)
-      .where("status", "in", ["InProgress", "CancelStarted"])
-      .executeTakeFirstOrThrow();
-    if (Number(active.n) >= maxActivePerAccount) {
-      throw new QuotaExceededError(
-        `The account has ${Number(active.n)} runs in progress; the limit of concurrent runs is ${maxActivePerAccount}.`,
-      );
-    }
-    const row = await trx
-      .insertInto("runs")
-      .values({
-        execution_id: run.executionId,
-        account_id: run.accountId,
-        flow_name: run.flowName,
-        flow_arn: run.flowArn,
-        status: "InProgress",
-        trigger_type: run.triggerType,
-        flow_snapshot: run.flowSnapshot,
-        created_at: run.now,
-        updated_at: run.now,
-        started_at: null,
-        ended_at: null,
-        data_pull_start: null,
-        data_pull_end: null,
-        records_processed: 0,
-        records_written: 0,
-        records_dropped: 0,
-        bytes_processed: 0,
-        bytes_written: 0,
-        put_failures: 0,
-        num_parallel: null,
-        max_page_size: null,
-        error_message: null,
-        claimed: 0,
-        lease_owner: null,
-        lease_expires_at: null,
-        cancel_requested_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await insertRunEvent(trx, row, "AppFlow Start Flow Run Report", run.now);
-    return row;
-  });
+  return db.transaction().execute((trx) => insertRun(trx, caps, run, maxActivePerAccount));
+}
+
+/** The insert inside a caller's transaction (the scheduler fires a tick and creates its run atomically). */
+export async function insertRun(
+  trx: Kysely<Database>,
+  caps: StoreCapabilities,
+  run: NewRun,
+  maxActivePerAccount: number,
+): Promise<RunsTable> {
+  // Serializes quota checks of one account across processes (SQLite transactions are serial already).
+  if (caps.dialect === "postgres") {
+    await sql`select pg_advisory_xact_lock(hashtext(${`sluice-runs:${run.accountId}`}))`.execute(trx);
+  }
+  const active = await trx
+    .selectFrom("runs")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("account_id", "=", run.accountId)
+    .where("status", "in", ["InProgress", "CancelStarted"])
+    .executeTakeFirstOrThrow();
+  if (Number(active.n) >= maxActivePerAccount) {
+    throw new QuotaExceededError(
+      `The account has ${Number(active.n)} runs in progress; the limit of concurrent runs is ${maxActivePerAccount}.`,
+    );
+  }
+  const row = await trx
+    .insertInto("runs")
+    .values({
+      execution_id: run.executionId,
+      account_id: run.accountId,
+      flow_name: run.flowName,
+      flow_arn: run.flowArn,
+      status: "InProgress",
+      trigger_type: run.triggerType,
+      flow_snapshot: run.flowSnapshot,
+      created_at: run.now,
+      updated_at: run.now,
+      started_at: null,
+      ended_at: null,
+      data_pull_start: null,
+      data_pull_end: null,
+      records_processed: 0,
+      records_written: 0,
+      records_dropped: 0,
+      bytes_processed: 0,
+      bytes_written: 0,
+      put_failures: 0,
+      num_parallel: null,
+      max_page_size: null,
+      error_message: null,
+      claimed: 0,
+      lease_owner: null,
+      lease_expires_at: null,
+      cancel_requested_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await insertRunEvent(trx, row, "AppFlow Start Flow Run Report", run.now);
+  return row;
 }

@@ -1,0 +1,129 @@
+/**
+ * Fires scheduled flows. Each tick of a flow fires once across all nodes: the run is inserted in the
+ * same transaction that moves `next_fire_at` past the tick (compare-and-set), so two schedulers
+ * racing for one tick produce one run. Missed ticks (server down) fire once, not once per tick missed.
+ * The clock is passed to `tick(now)`, so tests drive time without sleeping.
+ */
+import { flowSnapshot } from "../api/handlers/flow-view.ts";
+import { QuotaExceededError } from "../domain/errors.ts";
+import type { TriggerConfig } from "../domain/flow.ts";
+import type { Logger } from "../logger.ts";
+import type { FlowRow } from "../store/flows-sql.ts";
+import type { Store } from "../store/open-store.ts";
+import { insertRun } from "../store/runs/create-run.ts";
+import { advanceTick, dueFlows, recentStatuses, setSchedule } from "../store/schedule-sql.ts";
+import { nextFire } from "./next-fire.ts";
+
+export interface SchedulerDeps {
+  store: Store;
+  log: Logger;
+  maxActiveRunsPerAccount: number;
+  /** A run was queued: wake the workers. */
+  onRun(executionId: string, flow: FlowRow): void;
+  newId(): string;
+}
+
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly intervalMs: number,
+    private readonly clock: () => number,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(this.clock()), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Fires every flow due at `now`; returns the ids of the runs created. */
+  async tick(now: number): Promise<string[]> {
+    if (this.busy) return [];
+    this.busy = true;
+    const fired: string[] = [];
+    try {
+      for (const flow of await dueFlows(this.deps.store.db, now, 100)) {
+        try {
+          const id = await this.fire(flow, now);
+          if (id) fired.push(id);
+        } catch (err) {
+          this.deps.log.error({ err, flowName: flow.flow_name }, "firing a scheduled flow failed");
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+    return fired;
+  }
+
+  private async fire(flow: FlowRow, now: number): Promise<string | undefined> {
+    const { store, log } = this.deps;
+    const tick = flow.next_fire_at!;
+    const trigger = (JSON.parse(flow.definition) as { triggerConfig: TriggerConfig }).triggerConfig;
+    const props = trigger.triggerProperties?.Scheduled;
+    const threshold = props?.flowErrorDeactivationThreshold;
+    if (threshold) {
+      const recent = await recentStatuses(store.db, flow.account_id, flow.flow_name, threshold);
+      if (recent.length === threshold && recent.every((s) => s === "Error")) {
+        await setSchedule(store.db, flow.account_id, flow.flow_name, "Suspended", null);
+        log.warn(
+          { flowName: flow.flow_name, threshold },
+          "scheduled flow deactivated after consecutive failed runs",
+        );
+        return undefined;
+      }
+    }
+    const next = nextFire(trigger, tick, now);
+    const window =
+      props?.dataPullMode === "Incremental"
+        ? {
+            // The first incremental run pulls from firstExecutionFrom, or everything when it isn't set.
+            start:
+              flow.last_fired_at ??
+              (props.firstExecutionFrom !== undefined ? props.firstExecutionFrom * 1000 : undefined),
+            end: tick,
+          }
+        : undefined;
+    const id = this.deps.newId();
+    const created = await store.db.transaction().execute(async (trx) => {
+      if (!(await advanceTick(trx, flow.account_id, flow.flow_name, tick, next ?? null))) return false;
+      try {
+        await insertRun(
+          trx,
+          store.caps,
+          {
+            executionId: id,
+            accountId: flow.account_id,
+            flowName: flow.flow_name,
+            flowArn: flow.flow_arn,
+            triggerType: "Scheduled",
+            flowSnapshot: JSON.stringify(flowSnapshot(flow, window)),
+            now,
+          },
+          this.deps.maxActiveRunsPerAccount,
+        );
+        return true;
+      } catch (err) {
+        // Over the concurrent-run quota: this tick is skipped (the schedule moves on), as AppFlow does.
+        if (!(err instanceof QuotaExceededError)) throw err;
+        log.warn({ flowName: flow.flow_name, tick }, err.message);
+        return false;
+      }
+    });
+    if (!created) return undefined;
+    log.info(
+      { executionId: id, flowName: flow.flow_name, account: flow.account_id, tick },
+      "scheduled run queued",
+    );
+    this.deps.onRun(id, flow);
+    return id;
+  }
+}
