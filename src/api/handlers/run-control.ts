@@ -14,6 +14,11 @@ export async function cancelFlowRuns(
   // Durable first (the transaction above committed), then the fast path to a local worker. Workers
   // in other processes see CancelStarted at their next heartbeat or checkpoint.
   app.workers.notifyCancel(result.cancelStarted);
+  const ctx = { account: caller.accountId, flowName, requestId: caller.requestId };
+  for (const id of result.cancelStarted)
+    app.log.info({ ...ctx, executionId: id, status: "CancelStarted" }, "run state");
+  for (const id of result.canceled)
+    app.log.info({ ...ctx, executionId: id, status: "Canceled" }, "run state");
   return result;
 }
 
