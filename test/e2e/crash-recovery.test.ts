@@ -49,33 +49,38 @@ for (const backend of ["sqlite", "postgres"] as const) {
       try {
         await writeCsv(dataDir, "inbox", "rows/data.csv", 5_000);
         await createPgProfile(server.client, "pg");
-        await createS3ToPgFlow(server.client, "f", {
+        await createS3ToPgFlow(server.client, "crash-flow", {
           inBucket: "inbox",
           prefix: "rows",
           profile: "pg",
           table: slow.table,
         });
-        const stopping = (await server.client.send(new StartFlowCommand({ flowName: "f" }))).executionId!;
-        const running = (await server.client.send(new StartFlowCommand({ flowName: "f" }))).executionId!;
+        const stopping = (await server.client.send(new StartFlowCommand({ flowName: "crash-flow" })))
+          .executionId!;
+        const running = (await server.client.send(new StartFlowCommand({ flowName: "crash-flow" })))
+          .executionId!;
         for (const id of [stopping, running]) {
           await waitForRun(
             server.client,
-            "f",
+            "crash-flow",
             id,
             (r) => (r.executionResult?.bytesWritten ?? 0) > 0,
             "a committed batch",
           );
         }
         await server.client.send(
-          new CancelFlowExecutionsCommand({ flowName: "f", executionIds: [stopping] }),
+          new CancelFlowExecutionsCommand({ flowName: "crash-flow", executionIds: [stopping] }),
         );
-        assert.equal((await runRecord(server.client, "f", stopping))?.executionStatus, "CancelStarted");
+        assert.equal(
+          (await runRecord(server.client, "crash-flow", stopping))?.executionStatus,
+          "CancelStarted",
+        );
         await server.kill("SIGKILL");
 
         server = await spawnServer([], env);
         const canceled = await waitForRun(
           server.client,
-          "f",
+          "crash-flow",
           stopping,
           isTerminal,
           "the CancelStarted run to end",
@@ -83,7 +88,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
         assert.equal(canceled.executionStatus, "Canceled");
         const errored = await waitForRun(
           server.client,
-          "f",
+          "crash-flow",
           running,
           isTerminal,
           "the InProgress run to end",
@@ -93,17 +98,19 @@ for (const backend of ["sqlite", "postgres"] as const) {
         // The batch in flight when the process died was rolled back with its connection.
         assert.equal((await slow.count()) % 200, 0);
         // A new run after the crash works.
-        const next = (await server.client.send(new StartFlowCommand({ flowName: "f" }))).executionId!;
+        const next = (await server.client.send(new StartFlowCommand({ flowName: "crash-flow" })))
+          .executionId!;
         await waitForRun(
           server.client,
-          "f",
+          "crash-flow",
           next,
           (r) => (r.executionResult?.bytesWritten ?? 0) > 0,
           "a new run to write",
         );
-        await server.client.send(new CancelFlowExecutionsCommand({ flowName: "f" }));
+        await server.client.send(new CancelFlowExecutionsCommand({ flowName: "crash-flow" }));
         assert.equal(
-          (await waitForRun(server.client, "f", next, isTerminal, "the new run to end")).executionStatus,
+          (await waitForRun(server.client, "crash-flow", next, isTerminal, "the new run to end"))
+            .executionStatus,
           "Canceled",
         );
       } finally {

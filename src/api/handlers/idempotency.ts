@@ -16,6 +16,39 @@ export async function idempotent<T>(
 ): Promise<T> {
   const token = input.clientToken;
   if (!token) return run();
+  return oneAtATime(app, `${caller.accountId}\n${operation}\n${token}`, () =>
+    checkThenRun(app, caller, operation, token, input, run),
+  );
+}
+
+// Requests with the same token are handled one after another in this process, so an SDK retry that
+// overlaps the original waits for its result instead of racing it (a false ConflictException from
+// CreateFlow, or a second run from StartFlow). Several processes on one store can still race.
+const inFlight = new WeakMap<App, Map<string, Promise<unknown>>>();
+
+async function oneAtATime<T>(app: App, key: string, fn: () => Promise<T>): Promise<T> {
+  let chains = inFlight.get(app);
+  if (!chains) {
+    chains = new Map();
+    inFlight.set(app, chains);
+  }
+  const next = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+  chains.set(key, next);
+  try {
+    return await next;
+  } finally {
+    if (chains.get(key) === next) chains.delete(key);
+  }
+}
+
+async function checkThenRun<T>(
+  app: App,
+  caller: Caller,
+  operation: string,
+  token: string,
+  input: { clientToken?: string },
+  run: () => Promise<T>,
+): Promise<T> {
   const now = app.now();
   const hash = createHash("sha256").update(stableJson(input)).digest("hex");
   const prior = await findIdempotent(

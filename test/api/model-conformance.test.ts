@@ -1,0 +1,64 @@
+/**
+ * Checks our hand-written operations table and input schemas against the official AppFlow model, when
+ * the model is on this machine: every operation bound alike, and every constraint the model states on
+ * the inputs we accept enforced by parseInput (and nothing the model allows refused, except connector
+ * types this server doesn't implement, which must say "not supported").
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type OperationName, operations } from "../../src/api/protocol/operations.ts";
+import { redshiftDestination, validInput } from "../unit/shapes-fixtures.ts";
+import { type Model, walkOperation } from "./model-conformance-walk.ts";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const modelsDir = process.env.SLUICE_AWS_MODELS ?? join(repoRoot, "../shared/aws-models");
+const modelFile = join(modelsDir, "appflow/2020-08-23/service-2.json");
+const model: Model | undefined = existsSync(modelFile)
+  ? JSON.parse(readFileSync(modelFile, "utf8"))
+  : undefined;
+const why = `the AppFlow model is not at ${modelFile} (set SLUICE_AWS_MODELS to the aws-models folder)`;
+
+test("every model operation is in operations.ts with the same method and URI, and vice versa", (t) => {
+  if (!model) return t.skip(why);
+  const fromModel = Object.fromEntries(
+    Object.entries(model.operations).map(([name, o]) => [
+      name,
+      { method: o.http.method, path: o.http.requestUri },
+    ]),
+  );
+  const ours = Object.fromEntries(
+    Object.entries(operations).map(([n, b]) => [n, { method: b.method, path: b.path }]),
+  );
+  assert.deepEqual(ours, fromModel);
+});
+
+/** The base request a walk starts from: the fixture, with both our destinations for flows. */
+function baseFor(op: OperationName): Record<string, unknown> {
+  const b = validInput(op);
+  if (op === "CreateFlow" || op === "UpdateFlow") {
+    // Members the fixture leaves out because a real S3 flow wouldn't set them; the model allows them.
+    const dst = { ...redshiftDestination(), apiVersion: "v1" };
+    b.destinationFlowConfigList = [...(b.destinationFlowConfigList as unknown[]), dst];
+    (b.sourceFlowConfig as Record<string, unknown>).connectorProfileName = "source-profile";
+  }
+  return b;
+}
+
+for (const op of Object.keys(operations) as OperationName[]) {
+  test(`${op}: parseInput enforces the model's input constraints`, (t) => {
+    if (!model) return t.skip(why);
+    const shapeName = model.operations[op]?.input?.shape;
+    assert.ok(shapeName, `${op} has no input shape in the model`);
+    const report = walkOperation(model, op, shapeName, baseFor(op));
+    assert.deepEqual(report.failures, [], report.failures.join("\n"));
+    assert.deepEqual(
+      report.uncovered,
+      [],
+      `members the base request leaves out: ${report.uncovered.join(", ")}`,
+    );
+    assert.ok(report.checks > 0, "no constraint was checked");
+  });
+}
