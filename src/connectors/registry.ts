@@ -87,6 +87,10 @@ export function toConnectorConfiguration(d: ConnectorDescriptor): Record<string,
     connectorMetadata: { [d.connectorType]: {} },
     supportedDataTransferTypes: ["RECORD"],
   };
+  if (d.canSource && d.supportedTriggerTypes.includes("Scheduled")) {
+    // rate() and cron() schedules: every frequency but ONCE.
+    config.supportedSchedulingFrequencies = ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"];
+  }
   if (d.supportedOperators.length > 0) config.supportedOperators = d.supportedOperators;
   if (d.supportedWriteOperations.length > 0) config.supportedWriteOperations = d.supportedWriteOperations;
   if (d.requiresProfile) {

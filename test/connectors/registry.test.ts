@@ -68,7 +68,8 @@ test("ConnectorConfiguration rendering uses only model members and values", () =
   }
   const s3 = toConnectorConfiguration(getConnector("S3")!);
   assert.deepEqual(s3.supportedDestinationConnectors, ["S3", "Redshift"]);
-  assert.deepEqual(s3.supportedTriggerTypes, ["OnDemand"]);
+  assert.deepEqual(s3.supportedTriggerTypes, ["OnDemand", "Scheduled"]);
+  assert.deepEqual(s3.supportedSchedulingFrequencies, ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"]);
   const rs = toConnectorConfiguration(getConnector("Redshift")!);
   assert.deepEqual(rs.supportedWriteOperations, ["INSERT"]);
   assert.equal(rs.supportedOperators, undefined);
