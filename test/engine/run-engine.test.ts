@@ -59,7 +59,7 @@ describe("runs through a real S3 API server (s3rver on loopback)", () => {
   test("S3 CSV → S3 JSON Lines: every record arrives under <flowName>/<executionId>/", async () => {
     await createS3ToS3Flow(s.client, "s3-json", {
       inBucket: "src",
-      prefix: "inbox",
+      prefix: "in",
       outBucket: "dst",
       fileType: "JSON",
     });
