@@ -87,6 +87,7 @@ export async function executeRun(
       counts.bytesProcessed += batch.bytes;
       const out = tasks.apply(batch);
       counts.recordsDropped += out.dropped;
+      counts.numParallel = source.numParallelProcesses;
       if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch, writeSignal, handle.soft.signal));
       await deps.checkpoint(counts);
       if (handle.soft.signal.aborted) break;

@@ -29,9 +29,13 @@ export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Sourc
   const parallelism = Math.max(1, ctx.env.sourceParallelism);
   const store = openObjectStore(ctx.env);
 
+  // What the run really uses: never more readers than objects.
+  let readers = parallelism;
   return {
     maxPageSize: batchRows,
-    numParallelProcesses: parallelism,
+    get numParallelProcesses() {
+      return readers;
+    },
     async *read(signal: AbortSignal): AsyncGenerator<RecordBatch> {
       // An incremental scheduled run reads the objects last modified within its window.
       const win = ctx.flow.dataPullWindow;
@@ -41,6 +45,7 @@ export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Sourc
       const objects = (await store.list(bucket, prefix, signal)).filter(
         (o) => !o.key.endsWith("/") && o.size > 0 && inWindow(o.lastModified),
       );
+      readers = Math.max(1, Math.min(parallelism, objects.length));
       const producers = objects.map(
         (o) => (inner: AbortSignal) => readObject(store, bucket, o.key, format, batchRows, inner),
       );
