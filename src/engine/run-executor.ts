@@ -92,6 +92,7 @@ export async function executeRun(
       await deps.checkpoint(counts);
       if (handle.soft.signal.aborted) break;
     }
+    counts.numParallel = source.numParallelProcesses;
     if (handle.soft.signal.aborted) {
       writer = undefined;
       applyProgress(await w.abort());
