@@ -97,7 +97,7 @@ export function loadConfig(over: ConfigOverrides = {}, env: NodeJS.ProcessEnv = 
   };
   const defined = <T extends object>(o: T | undefined): Partial<T> =>
     Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return {
+  const config: Config = {
     ...base,
     ...defined(over as Partial<Config>),
     dataDir: resolve(over.dataDir ?? base.dataDir),
@@ -106,4 +106,11 @@ export function loadConfig(over: ConfigOverrides = {}, env: NodeJS.ProcessEnv = 
     s3: { ...base.s3, ...defined(over.s3) },
     throttle: { ...base.throttle, ...defined(over.throttle) },
   };
+  // A lease must outlive several heartbeats, or a healthy worker would lose its run to the reaper.
+  if (config.engine.heartbeatMs * 2 > config.engine.leaseMs) {
+    throw new Error(
+      `the lease (${config.engine.leaseMs} ms) must be at least twice the heartbeat (${config.engine.heartbeatMs} ms)`,
+    );
+  }
+  return config;
 }

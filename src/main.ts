@@ -22,7 +22,7 @@ import { healthRoutes } from "./health.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
-import { openStore } from "./store/open-store.ts";
+import { openStore, type Store } from "./store/open-store.ts";
 import type { RunsTable } from "./store/schema.ts";
 
 export interface Sluice {
@@ -80,6 +80,9 @@ export async function startSluice(
     now,
   );
   await reaper.start();
+  // PostgreSQL: other processes' cancels and queued runs reach this one at once (heartbeats and
+  // polling remain the fallback if the listening connection drops).
+  const unlisten = await listenAll(store, app.workers, log);
   app.workers.start();
   outbox.start();
   scheduler.start();
@@ -102,6 +105,7 @@ export async function startSluice(
       reaper.stop();
       outbox.stop();
       await outbox.tick();
+      await unlisten();
       await store.close();
       unlock();
     })());
@@ -117,4 +121,27 @@ function recordRunEnd(m: Metrics, run: RunsTable, cancelLatencyMs: number | unde
   if (run.ended_at !== null)
     m.runSeconds.observe({ status: run.status }, (run.ended_at - run.created_at) / 1000);
   if (cancelLatencyMs !== undefined) m.cancelLatency.observe(cancelLatencyMs / 1000);
+}
+
+async function listenAll(store: Store, workers: WorkerPool, log: Logger): Promise<() => Promise<void>> {
+  if (!store.listen) return async () => {};
+  const onError = (err: unknown) =>
+    log.warn({ err }, "the LISTEN connection failed; falling back to polling");
+  const stops = [
+    await store.listen("runs", () => workers.wake(), onError),
+    await store.listen(
+      "cancel",
+      (payload) => {
+        try {
+          workers.notifyCancel(JSON.parse(payload) as string[]);
+        } catch (err) {
+          log.warn({ err }, "unreadable cancel notification");
+        }
+      },
+      onError,
+    ),
+  ];
+  return async () => {
+    await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
+  };
 }

@@ -2,6 +2,7 @@
  * Opens the store: SQLite (better-sqlite3, one writer per data dir) by default, PostgreSQL when a
  * database URL is given. Backends differ by capability flags, not by forked query code.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
@@ -14,11 +15,22 @@ export interface StoreCapabilities {
   dialect: "sqlite" | "postgres";
   /** PostgreSQL: `FOR UPDATE SKIP LOCKED` lets several processes claim runs without blocking each other. */
   skipLocked: boolean;
+  /** PostgreSQL: the LISTEN/NOTIFY channel for a topic, scoped to this store's schema. */
+  channel?: (topic: NotifyTopic) => string;
 }
+
+/** Cross-process signals: a run was queued; runs were cancelled (payload: JSON array of ids). */
+export type NotifyTopic = "runs" | "cancel";
 
 export interface Store {
   db: Kysely<Database>;
   caps: StoreCapabilities;
+  /** PostgreSQL only: a dedicated connection that LISTENs; resolves to its stop function. */
+  listen?(
+    topic: NotifyTopic,
+    onMessage: (payload: string) => void,
+    onError: (err: unknown) => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -83,17 +95,33 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
       await admin.end();
     }
   }
-  const pool = new pg.Pool({
+  const clientConfig = {
     connectionString: url,
-    max: 10,
     ...(schema ? { options: `-c search_path="${schema.replaceAll('"', '""')}"` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: 10 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Channels are per schema, so stores sharing one database (tests, tenants) never hear each other.
+  const scope = createHash("sha256")
+    .update(schema ?? (await currentSchema(db)) ?? "public")
+    .digest("hex")
+    .slice(0, 16);
+  const channel = (topic: NotifyTopic) => `sluice_${topic}_${scope}`;
   return {
     db,
-    caps: { dialect: "postgres", skipLocked: true },
+    caps: { dialect: "postgres", skipLocked: true, channel },
+    async listen(topic, onMessage, onError) {
+      const client = new pg.Client(clientConfig);
+      client.on("error", onError);
+      client.on("notification", (n) => {
+        if (n.channel === channel(topic)) onMessage(n.payload ?? "");
+      });
+      await client.connect();
+      await client.query(`LISTEN "${channel(topic)}"`);
+      return () => client.end();
+    },
     close: () => db.destroy(),
   };
 }

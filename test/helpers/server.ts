@@ -71,6 +71,11 @@ async function boot(
   return server;
 }
 
+/** Another node on the same store (PostgreSQL schema) and data dir, as a second machine would be. */
+export async function startPeer(of: TestServer, over: ConfigOverrides = {}): Promise<TestServer> {
+  return boot(of.backend, of.dataDir, of.pgSchema, over, false);
+}
+
 export function appflowClient(
   endpoint: string,
   accessKeyId = "test",

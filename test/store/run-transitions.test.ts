@@ -63,7 +63,7 @@ for (const backend of backends) {
         const claimed = await claimRun(store.db, store.caps, "w1", Date.now(), 30_000);
         assert.equal(claimed?.execution_id, a.execution_id);
         const b = await newRun(store);
-        const r = await cancelRuns(store.db, "000000000000", "f", undefined, Date.now());
+        const r = await cancelRuns(store.db, store.caps, "000000000000", "f", undefined, Date.now());
         assert.deepEqual(r.invalidExecutions, []);
         assert.deepEqual(r.cancelStarted, [a.execution_id]);
         assert.deepEqual(r.canceled, [b.execution_id]);
@@ -96,18 +96,25 @@ for (const backend of backends) {
           "nope",
           a.execution_id,
         ];
-        const first = await cancelRuns(store.db, "000000000000", "f", ids, Date.now());
+        const first = await cancelRuns(store.db, store.caps, "000000000000", "f", ids, Date.now());
         // `finished` was unclaimed: it is Canceled now, so it is valid (accepted) this time.
         assert.deepEqual(first.invalidExecutions, ["nope", other.execution_id]);
-        const again = await cancelRuns(store.db, "000000000000", "f", ids, Date.now());
+        const again = await cancelRuns(store.db, store.caps, "000000000000", "f", ids, Date.now());
         // a is still CancelStarted: accepted; finished is now terminal: invalid.
         assert.deepEqual(again.invalidExecutions, ["nope", finished.execution_id, other.execution_id]);
         assert.deepEqual(again.cancelStarted, []);
         assert.equal((await getRun(store.db, a.execution_id))?.status, "CancelStarted");
         // Another account sees none of these runs.
-        const foreign = await cancelRuns(store.db, "111111111111", "f", [a.execution_id], Date.now());
+        const foreign = await cancelRuns(
+          store.db,
+          store.caps,
+          "111111111111",
+          "f",
+          [a.execution_id],
+          Date.now(),
+        );
         assert.deepEqual(foreign.invalidExecutions, [a.execution_id]);
-        const empty = await cancelRuns(store.db, "000000000000", "g", [], Date.now());
+        const empty = await cancelRuns(store.db, store.caps, "000000000000", "g", [], Date.now());
         assert.deepEqual(empty, { invalidExecutions: [], cancelStarted: [], canceled: [] });
         assert.equal((await getRun(store.db, other.execution_id))?.status, "InProgress");
       } finally {
@@ -125,7 +132,7 @@ for (const backend of backends) {
           await claimRun(store.db, store.caps, "w1", Date.now(), 30_000);
           const [ended, cancel] = await Promise.all([
             endRun(store.db, run.execution_id, "w1", { status: "Successful", counts: zero }, Date.now()),
-            cancelRuns(store.db, "000000000000", "f", [run.execution_id], Date.now()),
+            cancelRuns(store.db, store.caps, "000000000000", "f", [run.execution_id], Date.now()),
           ]);
           const row = await getRun(store.db, run.execution_id);
           if (cancel.invalidExecutions.length === 1) {
@@ -149,7 +156,7 @@ for (const backend of backends) {
           const run = await newRun(store);
           const [claimed] = await Promise.all([
             claimRun(store.db, store.caps, "w1", Date.now(), 30_000),
-            cancelRuns(store.db, "000000000000", "f", undefined, Date.now()),
+            cancelRuns(store.db, store.caps, "000000000000", "f", undefined, Date.now()),
           ]);
           const row = await getRun(store.db, run.execution_id);
           if (claimed) assert.equal(row?.status, "CancelStarted");
@@ -172,7 +179,7 @@ for (const backend of backends) {
         await claimRun(store.db, store.caps, "w1", t0, 1_000);
         assert.equal(await touchRun(store.db, a.execution_id, "intruder", t0, 1_000), undefined);
         assert.equal(await touchRun(store.db, a.execution_id, "w1", t0, 1_000), "InProgress");
-        await cancelRuns(store.db, "000000000000", "f", [b.execution_id], t0);
+        await cancelRuns(store.db, store.caps, "000000000000", "f", [b.execution_id], t0);
         assert.deepEqual(await reapRuns(store.db, t0 + 500, { onlyExpired: true, errorMessage: "lost" }), []);
         const reaped = await reapRuns(store.db, t0 + 5_000, {
           onlyExpired: true,

@@ -10,7 +10,14 @@ export async function cancelFlowRuns(
   flowName: string,
   executionIds: string[] | undefined,
 ): Promise<CancelResult> {
-  const result = await cancelRuns(app.store.db, caller.accountId, flowName, executionIds, app.now());
+  const result = await cancelRuns(
+    app.store.db,
+    app.store.caps,
+    caller.accountId,
+    flowName,
+    executionIds,
+    app.now(),
+  );
   // Durable first (the transaction above committed), then the fast path to a local worker. Workers
   // in other processes see CancelStarted at their next heartbeat or checkpoint.
   app.workers.notifyCancel(result.cancelStarted);

@@ -5,6 +5,8 @@
  */
 import type { Kysely } from "kysely";
 import type { ExecutionStatus } from "../../domain/flow.ts";
+import { notify } from "../notify-sql.ts";
+import type { StoreCapabilities } from "../open-store.ts";
 import type { Database } from "../schema.ts";
 import { insertRunEvent } from "./outbox-insert.ts";
 
@@ -18,6 +20,7 @@ export interface CancelResult {
 
 export async function cancelRuns(
   db: Kysely<Database>,
+  caps: StoreCapabilities,
   accountId: string,
   flowName: string,
   executionIds: string[] | undefined,
@@ -49,6 +52,8 @@ export async function cancelRuns(
     const canceled = changed.filter((r) => r.status === "Canceled");
     for (const r of canceled) await insertRunEvent(trx, r, "AppFlow End Flow Run Report", now);
     const cancelStarted = changed.filter((r) => r.status === "CancelStarted").map((r) => r.execution_id);
+    // Workers in other processes hear of it the moment this commits (and at their next heartbeat anyway).
+    if (cancelStarted.length > 0) await notify(trx, caps, "cancel", cancelStarted);
     if (!unique)
       return { invalidExecutions: [], cancelStarted, canceled: canceled.map((r) => r.execution_id) };
 

@@ -1,6 +1,7 @@
 /** StartFlow's insert: the run exists InProgress from this commit on, claimed or not, with its start report. */
 import { type Kysely, sql } from "kysely";
 import { QuotaExceededError } from "../../domain/errors.ts";
+import { notify } from "../notify-sql.ts";
 import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
 import { insertRunEvent } from "./outbox-insert.ts";
@@ -79,5 +80,6 @@ export async function insertRun(
     .returningAll()
     .executeTakeFirstOrThrow();
   await insertRunEvent(trx, row, "AppFlow Start Flow Run Report", run.now);
+  await notify(trx, caps, "runs");
   return row;
 }

@@ -1,0 +1,74 @@
+/**
+ * Two Sluice nodes on one PostgreSQL: a run queued through one node is executed by the other, and a
+ * cancel sent to the first reaches the worker on the second (LISTEN/NOTIFY, heartbeat as fallback).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { CancelFlowExecutionsCommand, StartFlowCommand } from "@aws-sdk/client-appflow";
+import { getRun } from "../../src/store/runs/list-runs.ts";
+import {
+  createS3ToS3Flow,
+  isTerminal,
+  makeBucket,
+  runRecord,
+  waitForRun,
+  writeCsv,
+} from "../helpers/flows.ts";
+import { startPeer, startTestServer, type TestServer, waitFor } from "../helpers/server.ts";
+import { pgSkipReason } from "../helpers/store.ts";
+
+describe("two nodes sharing PostgreSQL", async () => {
+  const skip = await pgSkipReason("postgres");
+  let front: TestServer;
+  let worker: TestServer;
+  before(async () => {
+    if (skip) return;
+    // The front node executes nothing (no workers): every run must be claimed by the other node.
+    // Polling is slow (30 s) so only a notification can wake the worker node in time.
+    front = await startTestServer("postgres", { engine: { workers: 0, batchRows: 500 } });
+    worker = await startPeer(front, {
+      engine: { workers: 2, batchRows: 500, pollMs: 30_000, heartbeatMs: 30_000, leaseMs: 90_000 },
+    });
+    makeBucket(front.dataDir, "outbox");
+    await writeCsv(front.dataDir, "inbox", "big/a.csv", 300_000);
+    await createS3ToS3Flow(front.client, "shared", {
+      inBucket: "inbox",
+      prefix: "big",
+      outBucket: "outbox",
+      fileType: "PARQUET",
+      singleFile: true,
+    });
+  });
+  after(async () => {
+    await worker?.close();
+    await front?.close();
+  });
+
+  test("a run started on one node runs on the other, and a cancel sent to the first stops it", {
+    skip,
+  }, async () => {
+    const id = (await front.client.send(new StartFlowCommand({ flowName: "shared" }))).executionId!;
+    await waitForRun(
+      front.client,
+      "shared",
+      id,
+      (r) => (r.executionResult?.recordsProcessed ?? 0) > 0,
+      "processing on the worker node",
+    );
+    const row = await getRun(front.sluice.app.store.db, id);
+    assert.equal(row?.lease_owner, worker.sluice.app.workers.owner);
+    await front.client.send(new CancelFlowExecutionsCommand({ flowName: "shared", executionIds: [id] }));
+    const done = await waitForRun(
+      front.client,
+      "shared",
+      id,
+      isTerminal,
+      "the cancel to reach the other node",
+      15_000,
+    );
+    assert.equal(done.executionStatus, "Canceled");
+    // Both nodes read the same record.
+    assert.deepEqual(await runRecord(worker.client, "shared", id), done);
+    await waitFor(async () => worker.sluice.app.workers.activeCount === 0, "the worker to be idle");
+  });
+});
