@@ -2,35 +2,15 @@
  * The connectors Sluice implements, with descriptors that say only what is true of them, and their
  * rendering as AppFlow's ConnectorConfiguration (DescribeConnectors / DescribeConnector).
  */
+
 import { createRedshiftDestination } from "./redshift/redshift-destination.ts";
 import { testRedshiftProfile } from "./redshift/redshift-profile.ts";
 import { createS3Destination } from "./s3/s3-destination.ts";
+import { S3_OPERATORS } from "./s3/s3-operators.ts";
 import { createS3Source } from "./s3/s3-source.ts";
 import type { ConnectorDescriptor } from "./types.ts";
 
-/** AppFlow's S3ConnectorOperator values (no CONTAINS: S3 does not offer it). */
-export const S3_OPERATORS = [
-  "PROJECTION",
-  "LESS_THAN",
-  "GREATER_THAN",
-  "BETWEEN",
-  "LESS_THAN_OR_EQUAL_TO",
-  "GREATER_THAN_OR_EQUAL_TO",
-  "EQUAL_TO",
-  "NOT_EQUAL_TO",
-  "ADDITION",
-  "MULTIPLICATION",
-  "DIVISION",
-  "SUBTRACTION",
-  "MASK_ALL",
-  "MASK_FIRST_N",
-  "MASK_LAST_N",
-  "VALIDATE_NON_NULL",
-  "VALIDATE_NON_ZERO",
-  "VALIDATE_NON_NEGATIVE",
-  "VALIDATE_NUMERIC",
-  "NO_OP",
-] as const;
+export { S3_OPERATORS };
 
 export const s3Descriptor: ConnectorDescriptor = {
   connectorType: "S3",

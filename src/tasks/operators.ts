@@ -51,7 +51,7 @@ export const operatorsByTaskType: Readonly<Record<TaskType, readonly string[]>> 
 export const allTaskOperators: readonly string[] = [...new Set(Object.values(operatorsByTaskType).flat())];
 
 /** The AppFlow OperatorPropertiesKeys: the only keys a task's taskProperties may hold. */
-export const taskPropertyKeys: ReadonlySet<string> = new Set([
+export const operatorPropertyKeys = [
   "VALUE",
   "VALUES",
   "DATA_TYPE",
@@ -69,7 +69,9 @@ export const taskPropertyKeys: ReadonlySet<string> = new Set([
   "EXCLUDE_SOURCE_FIELDS_LIST",
   "INCLUDE_NEW_FIELDS",
   "ORDERED_PARTITION_KEYS_LIST",
-]);
+] as const;
+
+export const taskPropertyKeys: ReadonlySet<string> = new Set(operatorPropertyKeys);
 
 /**
  * VALIDATION_ACTION values. The console writes DropRecord / TerminateFlow; the AWS CDK AppFlow

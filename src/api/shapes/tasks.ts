@@ -1,31 +1,10 @@
 /** Task: the field mappings, filters and validations of a flow, with the S3 connector's operators. */
 import { z } from "zod";
+import { S3_OPERATORS } from "../../connectors/s3/s3-operators.ts";
+import { operatorPropertyKeys } from "../../tasks/operators.ts";
 import { enumOf, list, str, stringMap, struct } from "./common.ts";
 import { operatorMembers, supportedSources, unsupportedMembers } from "./connector-types.ts";
 import { text } from "./members.ts";
-
-const s3Operators = [
-  "PROJECTION",
-  "LESS_THAN",
-  "GREATER_THAN",
-  "BETWEEN",
-  "LESS_THAN_OR_EQUAL_TO",
-  "GREATER_THAN_OR_EQUAL_TO",
-  "EQUAL_TO",
-  "NOT_EQUAL_TO",
-  "ADDITION",
-  "MULTIPLICATION",
-  "DIVISION",
-  "SUBTRACTION",
-  "MASK_ALL",
-  "MASK_FIRST_N",
-  "MASK_LAST_N",
-  "VALIDATE_NON_NULL",
-  "VALIDATE_NON_ZERO",
-  "VALIDATE_NON_NEGATIVE",
-  "VALIDATE_NUMERIC",
-  "NO_OP",
-] as const;
 
 export const taskTypes = [
   "Arithmetic",
@@ -40,26 +19,6 @@ export const taskTypes = [
   "Partition",
 ] as const;
 
-export const operatorPropertyKeys = [
-  "VALUE",
-  "VALUES",
-  "DATA_TYPE",
-  "UPPER_BOUND",
-  "LOWER_BOUND",
-  "SOURCE_DATA_TYPE",
-  "DESTINATION_DATA_TYPE",
-  "VALIDATION_ACTION",
-  "MASK_VALUE",
-  "MASK_LENGTH",
-  "TRUNCATE_LENGTH",
-  "MATH_OPERATION_FIELDS_ORDER",
-  "CONCAT_FORMAT",
-  "SUBFIELD_CATEGORY_MAP",
-  "EXCLUDE_SOURCE_FIELDS_LIST",
-  "INCLUDE_NEW_FIELDS",
-  "ORDERED_PARTITION_KEYS_LIST",
-] as const;
-
 // One member, named after the source connector; ours is S3, so other connectors' operators are refused.
 const connectorOperator = () =>
   struct({
@@ -68,7 +27,7 @@ const connectorOperator = () =>
       supportedSources,
       (m) => `operators of connector type ${m} are not supported by this server`,
     ),
-    S3: enumOf(s3Operators).optional(),
+    S3: enumOf(S3_OPERATORS).optional(),
   }).superRefine((v, ctx) => {
     const given = Object.values(v).filter((x) => x !== undefined).length;
     if (given !== 1) {
