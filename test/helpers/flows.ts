@@ -8,6 +8,7 @@ import {
   CreateFlowCommand,
   DescribeFlowExecutionRecordsCommand,
   type ExecutionRecord,
+  type SourceFlowConfig,
   type Task,
 } from "@aws-sdk/client-appflow";
 import pg from "pg";
@@ -90,16 +91,7 @@ export async function createS3ToS3Flow(
     new CreateFlowCommand({
       flowName,
       triggerConfig: { triggerType: "OnDemand" },
-      sourceFlowConfig: {
-        connectorType: "S3",
-        sourceConnectorProperties: {
-          S3: {
-            bucketName: opts.inBucket,
-            bucketPrefix: opts.prefix,
-            s3InputFormatConfig: { s3InputFileType: "CSV" },
-          },
-        },
-      },
+      sourceFlowConfig: csvSource(opts.inBucket, opts.prefix),
       destinationFlowConfigList: [
         {
           connectorType: "S3",
@@ -117,6 +109,16 @@ export async function createS3ToS3Flow(
       tasks: copyTasks(),
     }),
   );
+}
+
+/** An S3 source reading the CSV objects under a bucket folder. */
+export function csvSource(bucketName: string, bucketPrefix: string): SourceFlowConfig {
+  return {
+    connectorType: "S3",
+    sourceConnectorProperties: {
+      S3: { bucketName, bucketPrefix, s3InputFormatConfig: { s3InputFileType: "CSV" } },
+    },
+  };
 }
 
 export async function createPgProfile(client: AppflowClient, name: string): Promise<void> {
@@ -151,16 +153,7 @@ export async function createS3ToPgFlow(
     new CreateFlowCommand({
       flowName,
       triggerConfig: { triggerType: "OnDemand" },
-      sourceFlowConfig: {
-        connectorType: "S3",
-        sourceConnectorProperties: {
-          S3: {
-            bucketName: opts.inBucket,
-            bucketPrefix: opts.prefix,
-            s3InputFormatConfig: { s3InputFileType: "CSV" },
-          },
-        },
-      },
+      sourceFlowConfig: csvSource(opts.inBucket, opts.prefix),
       destinationFlowConfigList: [
         {
           connectorType: "Redshift",
