@@ -1,6 +1,7 @@
 /** Flow rows: one statement per function. Writes are compare-and-set on row_version so none is lost. */
 import type { Kysely } from "kysely";
 import type { Database, FlowsTable } from "./schema.ts";
+import { deleteTags, putTags } from "./tags-sql.ts";
 
 export type FlowRow = FlowsTable;
 
@@ -88,4 +89,30 @@ export async function flowsUsingProfile(db: Kysely<Database>, accountId: string,
       );
     })
     .map((r) => r.flow_name);
+}
+
+/** CreateFlow's write: the flow and its tags, in one transaction. */
+export async function insertFlowWithTags(
+  db: Kysely<Database>,
+  row: FlowRow,
+  tags: Record<string, string>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await insertFlow(trx, row))) return false;
+    await putTags(trx, row.account_id, row.flow_arn, tags);
+    return true;
+  });
+}
+
+/** DeleteFlow's write: the flow, its tags and its run records, in one transaction. */
+export async function deleteFlowAndRecords(db: Kysely<Database>, row: FlowRow): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom("runs")
+      .where("account_id", "=", row.account_id)
+      .where("flow_name", "=", row.flow_name)
+      .execute();
+    await deleteTags(trx, row.account_id, row.flow_arn);
+    return deleteFlowRow(trx, row.account_id, row.flow_name);
+  });
 }

@@ -1,6 +1,7 @@
 /** Connector profile rows. Credentials are stored only as an encrypted envelope. */
 import type { Kysely } from "kysely";
 import type { ConnectorProfilesTable, Database } from "./schema.ts";
+import { deleteTags } from "./tags-sql.ts";
 
 export type ProfileRow = ConnectorProfilesTable;
 
@@ -53,15 +54,15 @@ export async function updateProfileRow(
   return Number(res.numUpdatedRows) === 1;
 }
 
-export async function deleteProfileRow(
-  db: Kysely<Database>,
-  accountId: string,
-  name: string,
-): Promise<boolean> {
-  const res = await db
-    .deleteFrom("connector_profiles")
-    .where("account_id", "=", accountId)
-    .where("profile_name", "=", name)
-    .executeTakeFirst();
-  return Number(res.numDeletedRows) === 1;
+/** The profile and its tags, in one transaction. */
+export async function deleteProfileRow(db: Kysely<Database>, row: ProfileRow): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await deleteTags(trx, row.account_id, row.profile_arn);
+    const res = await trx
+      .deleteFrom("connector_profiles")
+      .where("account_id", "=", row.account_id)
+      .where("profile_name", "=", row.profile_name)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
+  });
 }

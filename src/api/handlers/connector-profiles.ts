@@ -15,7 +15,6 @@ import {
   type ProfileRow,
   updateProfileRow,
 } from "../../store/profiles-sql.ts";
-import { deleteTags } from "../../store/tags-sql.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
 
@@ -150,7 +149,6 @@ export async function deleteConnectorProfile(
       `Connector profile ${row.profile_name} is used by flow(s) ${users.join(", ")}; delete them first or use forceDelete`,
     );
   }
-  await deleteProfileRow(app.store.db, caller.accountId, row.profile_name);
-  await deleteTags(app.store.db, caller.accountId, row.profile_arn);
+  await deleteProfileRow(app.store.db, row);
   return {};
 }

@@ -10,14 +10,14 @@ import {
 import { firstFire } from "../../scheduler/next-fire.ts";
 import {
   countFlows,
-  deleteFlowRow,
+  deleteFlowAndRecords,
   getFlow,
-  insertFlow,
+  insertFlowWithTags,
   listFlows,
   updateFlowRow,
 } from "../../store/flows-sql.ts";
 import { latestRun } from "../../store/runs/list-runs.ts";
-import { deleteTags, getTags, putTags } from "../../store/tags-sql.ts";
+import { getTags } from "../../store/tags-sql.ts";
 import { checkFlow, type FlowParts } from "./flow-checks.ts";
 import { definitionOf, flowDescription, flowSummary, type StoredDefinition } from "./flow-view.ts";
 import { idempotent } from "./idempotency.ts";
@@ -46,26 +46,29 @@ export async function createFlow(app: App, caller: Caller, input: CreateFlowInpu
     const now = app.now();
     const arn = flowArn(caller.region, caller.accountId, input.flowName);
     const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : "Draft";
-    const ok = await insertFlow(app.store.db, {
-      account_id: caller.accountId,
-      flow_name: input.flowName,
-      flow_arn: arn,
-      flow_status: status,
-      trigger_type: input.triggerConfig.triggerType,
-      source_type: input.sourceFlowConfig.connectorType,
-      destination_type: input.destinationFlowConfigList[0]?.connectorType ?? "",
-      definition: JSON.stringify(storedDefinition(input)),
-      schema_version: 1,
-      created_at: now,
-      updated_at: now,
-      created_by: caller.principalArn,
-      last_updated_by: caller.principalArn,
-      row_version: 1,
-      next_fire_at: null,
-      last_fired_at: null,
-    });
+    const ok = await insertFlowWithTags(
+      app.store.db,
+      {
+        account_id: caller.accountId,
+        flow_name: input.flowName,
+        flow_arn: arn,
+        flow_status: status,
+        trigger_type: input.triggerConfig.triggerType,
+        source_type: input.sourceFlowConfig.connectorType,
+        destination_type: input.destinationFlowConfigList[0]?.connectorType ?? "",
+        definition: JSON.stringify(storedDefinition(input)),
+        schema_version: 1,
+        created_at: now,
+        updated_at: now,
+        created_by: caller.principalArn,
+        last_updated_by: caller.principalArn,
+        row_version: 1,
+        next_fire_at: null,
+        last_fired_at: null,
+      },
+      input.tags ?? {},
+    );
     if (!ok) throw new ConflictError(`Flow ${input.flowName} already exists`);
-    await putTags(app.store.db, caller.accountId, arn, input.tags ?? {});
     return { flowArn: arn, flowStatus: status };
   });
 }
@@ -172,9 +175,8 @@ export async function deleteFlow(
 ) {
   const row = await mustGetFlow(app, caller, input.flowName);
   await forceEndRuns(app, caller, row.flow_name, input.forceDelete === true);
-  if (!(await deleteFlowRow(app.store.db, caller.accountId, row.flow_name))) {
+  if (!(await deleteFlowAndRecords(app.store.db, row))) {
     throw new ResourceNotFoundError(`Flow ${input.flowName} does not exist`);
   }
-  await deleteTags(app.store.db, caller.accountId, row.flow_arn);
   return {};
 }

@@ -2,7 +2,7 @@
 import type { App, Caller } from "../../app.ts";
 import { ConflictError } from "../../domain/errors.ts";
 import { type CancelResult, cancelRuns } from "../../store/runs/cancel-runs.ts";
-import { activeRunIds, deleteRunsOfFlow } from "../../store/runs/list-runs.ts";
+import { activeRunIds } from "../../store/runs/list-runs.ts";
 
 export async function cancelFlowRuns(
   app: App,
@@ -31,7 +31,7 @@ export async function cancelFlowRuns(
 
 /**
  * DeleteFlow's rule: runs in progress block it unless forceDelete, which cancels them, waits for
- * them to end (bounded by the cancel grace period), and removes the flow's run records.
+ * them to end (bounded by the cancel grace period); DeleteFlow then removes the flow's run records.
  */
 export async function forceEndRuns(
   app: App,
@@ -56,5 +56,4 @@ export async function forceEndRuns(
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  await deleteRunsOfFlow(app.store.db, caller.accountId, flowName);
 }

@@ -53,11 +53,3 @@ export async function activeRunIds(
     .execute();
   return rows.map((r) => r.execution_id);
 }
-
-export async function deleteRunsOfFlow(
-  db: Kysely<Database>,
-  accountId: string,
-  flowName: string,
-): Promise<void> {
-  await db.deleteFrom("runs").where("account_id", "=", accountId).where("flow_name", "=", flowName).execute();
-}
