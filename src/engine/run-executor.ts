@@ -82,7 +82,7 @@ export async function executeRun(
     // A batch destination finishes the batch in flight on cancel: only the hard signal (after the
     // grace period) may interrupt its write.
     const writeSignal = w.commitMode === "batch" ? handle.hard.signal : handle.soft.signal;
-    for await (const batch of source.read(handle.soft.signal)) {
+    for await (const batch of readAhead(source.read(handle.soft.signal))) {
       counts.recordsProcessed += batch.rows.length;
       counts.bytesProcessed += batch.bytes;
       const out = tasks.apply(batch);
@@ -107,6 +107,28 @@ export async function executeRun(
     const message = err instanceof SluiceError ? err.message : "internal error while running the flow";
     if (!(err instanceof SluiceError)) deps.log.error({ err, executionId: run.execution_id }, "run failed");
     return { status: "Error", errorMessage: message, counts };
+  }
+}
+
+/**
+ * Asks the source for its next batch before the current one is written, so parsing the next batch
+ * overlaps the destination's I/O (a COPY, an upload). At most one batch is read ahead.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      // Rejections of the read-ahead surface at the next await; don't let them go unhandled meanwhile.
+      next.catch(() => {});
+      yield r.value;
+    }
+  } finally {
+    // Stopping early (cancel, error): let the source release its streams.
+    void it.return?.(undefined)?.catch(() => {});
   }
 }
 

@@ -16,8 +16,8 @@ import {
   listFlows,
   updateFlowRow,
 } from "../../store/flows-sql.ts";
-import { latestRun } from "../../store/runs/list-runs.ts";
-import { getTags } from "../../store/tags-sql.ts";
+import { latestRun, latestRuns } from "../../store/runs/list-runs.ts";
+import { getTags, getTagsOf } from "../../store/tags-sql.ts";
 import { checkFlow, type FlowParts } from "./flow-checks.ts";
 import { definitionOf, flowDescription, flowSummary, type StoredDefinition } from "./flow-view.ts";
 import { idempotent } from "./idempotency.ts";
@@ -109,15 +109,19 @@ export async function listFlowsHandler(
   const after = decodeToken<{ n: string }>(input.nextToken, { n: "string" });
   const rows = await listFlows(app.store.db, caller.accountId, limit + 1, after?.n);
   const page = rows.slice(0, limit);
-  const flows = await Promise.all(
-    page.map(async (row) =>
-      flowSummary(
-        row,
-        await getTags(app.store.db, caller.accountId, row.flow_arn),
-        await latestRun(app.store.db, caller.accountId, row.flow_name),
-      ),
+  const [tags, runs] = await Promise.all([
+    getTagsOf(
+      app.store.db,
+      caller.accountId,
+      page.map((r) => r.flow_arn),
     ),
-  );
+    latestRuns(
+      app.store.db,
+      caller.accountId,
+      page.map((r) => r.flow_name),
+    ),
+  ]);
+  const flows = page.map((row) => flowSummary(row, tags.get(row.flow_arn) ?? {}, runs.get(row.flow_name)));
   const last = page.at(-1);
   return { flows, nextToken: rows.length > limit && last ? encodeToken({ n: last.flow_name }) : undefined };
 }

@@ -2,7 +2,7 @@
  * One Redshift batch: BEGIN; COPY ... FROM STDIN (CSV); COMMIT — committed whole or not at all. If the
  * signal aborts while the batch is in flight, the backend is cancelled (pg_cancel_backend from a second
  * connection, which also interrupts a long-running statement) and the connection is destroyed, so the
- * server rolls the transaction back.
+ * server rolls the transaction back. Resolves with the bytes written.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -12,10 +12,12 @@ import type { FieldValue } from "../types.ts";
 import { type ConnectionTarget, connect } from "./redshift-connection.ts";
 
 /** COPY's CSV: an unquoted empty field is NULL, so empty strings are written quoted. */
+const needsQuotes = /[",\r\n\\]|^\s|\s$/;
+
 function copyField(v: FieldValue): string {
   if (v === null) return "";
   const s = typeof v === "string" ? v : String(v);
-  return s === "" || /[",\r\n\\]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return s === "" || needsQuotes.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function copyCsv(rows: readonly FieldValue[][]): string {
@@ -35,7 +37,7 @@ export async function copyBatch(
   copySql: string,
   rows: readonly FieldValue[][],
   signal: AbortSignal,
-): Promise<void> {
+): Promise<number> {
   let aborted = false;
   // Once COMMIT is sent it is let through: cancelling then could lose the answer to a commit that happened.
   let committing = false;
@@ -48,10 +50,12 @@ export async function copyBatch(
   try {
     await client.query("BEGIN");
     const copy = client.query(copyFrom(copySql));
-    await pipeline(Readable.from([copyCsv(rows)]), copy);
+    const text = copyCsv(rows);
+    await pipeline(Readable.from([text]), copy);
     signal.throwIfAborted();
     committing = true;
     await client.query("COMMIT");
+    return Buffer.byteLength(text);
   } catch (e) {
     if (aborted) throw new BatchAborted("The batch was cancelled and rolled back");
     await client.query("ROLLBACK").catch(() => {});

@@ -145,9 +145,9 @@ class RedshiftWriter implements DestinationWriter {
     const rows = this.pending;
     this.pending = [];
     try {
-      await copyBatch(this.client, this.pid, this.target, this.copySql, rows, signal);
+      const bytes = await copyBatch(this.client, this.pid, this.target, this.copySql, rows, signal);
       this.progress.recordsWritten += rows.length;
-      this.progress.bytesWritten += rows.reduce((n, r) => n + Buffer.byteLength(csvLine(r)), 0);
+      this.progress.bytesWritten += bytes;
     } catch (e) {
       if (signal.aborted || (e as Error).name === "AbortError") throw e;
       const code = (e as { code?: string }).code;

@@ -53,3 +53,30 @@ export async function activeRunIds(
     .execute();
   return rows.map((r) => r.execution_id);
 }
+
+/** The latest run of each of several flows, in one query (a page of ListFlows). */
+export async function latestRuns(
+  db: Kysely<Database>,
+  accountId: string,
+  flowNames: string[],
+): Promise<Map<string, RunsTable>> {
+  const out = new Map<string, RunsTable>();
+  if (flowNames.length === 0) return out;
+  const rows = await db
+    .selectFrom("runs as r")
+    .selectAll("r")
+    .where("r.account_id", "=", accountId)
+    .where("r.flow_name", "in", flowNames)
+    .where("r.created_at", "=", (eb) =>
+      eb
+        .selectFrom("runs as l")
+        .select((e) => e.fn.max("l.created_at").as("m"))
+        .whereRef("l.account_id", "=", "r.account_id")
+        .whereRef("l.flow_name", "=", "r.flow_name"),
+    )
+    .orderBy("r.execution_id", "desc")
+    .execute();
+  // Two runs created in the same millisecond: keep the one latestRun() would (highest id).
+  for (const r of rows) if (!out.has(r.flow_name)) out.set(r.flow_name, r);
+  return out;
+}
