@@ -20,11 +20,14 @@ function copyField(v: FieldValue): string {
   return s === "" || needsQuotes.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export function copyCsv(rows: readonly FieldValue[][]): string {
+export function copyCsv(rows: readonly FieldValue[][], from = 0, to = rows.length): string {
   let text = "";
-  for (const row of rows) text += `${row.map(copyField).join(",")}\n`;
+  for (let i = from; i < to; i++) text += `${rows[i]!.map(copyField).join(",")}\n`;
   return text;
 }
+
+/** Rows per chunk written into the COPY stream: the server parses one chunk while the next is encoded. */
+const CHUNK_ROWS = 1000;
 
 export class BatchAborted extends Error {
   override name = "AbortError";
@@ -50,12 +53,19 @@ export async function copyBatch(
   try {
     await client.query("BEGIN");
     const copy = client.query(copyFrom(copySql));
-    const text = copyCsv(rows);
-    await pipeline(Readable.from([text]), copy);
+    let bytes = 0;
+    function* chunks() {
+      for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+        const text = copyCsv(rows, i, Math.min(rows.length, i + CHUNK_ROWS));
+        bytes += Buffer.byteLength(text);
+        yield text;
+      }
+    }
+    await pipeline(Readable.from(chunks()), copy);
     signal.throwIfAborted();
     committing = true;
     await client.query("COMMIT");
-    return Buffer.byteLength(text);
+    return bytes;
   } catch (e) {
     if (aborted) throw new BatchAborted("The batch was cancelled and rolled back");
     await client.query("ROLLBACK").catch(() => {});
