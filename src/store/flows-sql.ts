@@ -33,9 +33,36 @@ export async function countFlows(db: Kysely<Database>, accountId: string): Promi
   return Number(r.n);
 }
 
-/** Page of flows ordered by name, starting after `afterName`. */
-export async function listFlows(db: Kysely<Database>, accountId: string, limit: number, afterName?: string) {
-  let q = db.selectFrom("flows").selectAll().where("account_id", "=", accountId);
+export type FlowListRow = Omit<FlowRow, "definition">;
+
+/** Page of flows ordered by name, starting after `afterName` (without the definitions: a summary doesn't need them). */
+export async function listFlows(
+  db: Kysely<Database>,
+  accountId: string,
+  limit: number,
+  afterName?: string,
+): Promise<FlowListRow[]> {
+  let q = db
+    .selectFrom("flows")
+    .select([
+      "account_id",
+      "flow_name",
+      "flow_arn",
+      "flow_status",
+      "trigger_type",
+      "source_type",
+      "destination_type",
+      "description",
+      "schema_version",
+      "created_at",
+      "updated_at",
+      "created_by",
+      "last_updated_by",
+      "row_version",
+      "next_fire_at",
+      "last_fired_at",
+    ])
+    .where("account_id", "=", accountId);
   if (afterName !== undefined) q = q.where("flow_name", ">", afterName);
   return q.orderBy("flow_name").limit(limit).execute();
 }

@@ -140,6 +140,26 @@ function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0003_flow_description": {
+      async up(db: Kysely<unknown>) {
+        // ListFlows needs only the description: a column spares it parsing every flow's definition.
+        await db.schema.alterTable("flows").addColumn("description", "text").execute();
+        const k = db as unknown as Kysely<{
+          flows: { account_id: string; flow_name: string; definition: string; description: string | null };
+        }>;
+        const rows = await k.selectFrom("flows").select(["account_id", "flow_name", "definition"]).execute();
+        for (const r of rows) {
+          const d = JSON.parse(r.definition) as { description?: string };
+          if (d.description === undefined) continue;
+          await k
+            .updateTable("flows")
+            .set({ description: d.description })
+            .where("account_id", "=", r.account_id)
+            .where("flow_name", "=", r.flow_name)
+            .execute();
+        }
+      },
+    },
   };
 }
 

@@ -77,7 +77,7 @@ function openSqlite(dataDir: string): Store {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     caps: { dialect: "sqlite", skipLocked: false },
@@ -123,5 +123,26 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
       return () => client.end();
     },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query anew; preparing is a large part of a small query's cost on SQLite.
+ * Statements are reused by SQL text (Kysely runs one query at a time on this connection).
+ */
+function withStatementCache(sqlite: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        // Queries with IN lists of many lengths are many texts: keep the cache bounded.
+        if (cache.size >= 500) cache.clear();
+        stmt = sqlite.prepare(sqlText);
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
   };
 }

@@ -13,6 +13,7 @@ export interface FlowsTable {
   trigger_type: string;
   source_type: string;
   destination_type: string;
+  description: string | null;
   /** JSON: description, kmsArn, triggerConfig, sourceFlowConfig, destinationFlowConfigList, tasks, metadataCatalogConfig. */
   definition: string;
   schema_version: number;

@@ -1,7 +1,7 @@
 /** Flow rows and run rows as AppFlow's response shapes. */
 import { parseFlowArn } from "../../domain/arn.ts";
 import type { FlowDefinition, FlowStatus, TriggerConfig } from "../../domain/flow.ts";
-import type { FlowRow } from "../../store/flows-sql.ts";
+import type { FlowListRow, FlowRow } from "../../store/flows-sql.ts";
 import type { RunsTable } from "../../store/schema.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
 import type { FlowParts } from "./flow-checks.ts";
@@ -43,11 +43,10 @@ export function lastRunDetails(run: RunsTable | undefined) {
   };
 }
 
-export function flowSummary(row: FlowRow, tags: Record<string, string>, lastRun: RunsTable | undefined) {
-  const d = definitionOf(row);
+export function flowSummary(row: FlowListRow, tags: Record<string, string>, lastRun: RunsTable | undefined) {
   return {
     flowArn: row.flow_arn,
-    description: d.description,
+    description: row.description ?? undefined,
     flowName: row.flow_name,
     flowStatus: row.flow_status as FlowStatus,
     sourceConnectorType: row.source_type,
