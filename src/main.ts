@@ -15,6 +15,7 @@ import type { App } from "./app.ts";
 import type { Config } from "./config.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { loadMasterKey, SecretBox } from "./domain/secrets.ts";
+import { Housekeeping } from "./engine/housekeeping.ts";
 import { OutboxDeliverer } from "./engine/outbox-deliverer.ts";
 import { Reaper } from "./engine/reaper.ts";
 import { WorkerPool } from "./engine/worker-pool.ts";
@@ -79,7 +80,9 @@ export async function startSluice(
     config.engine.schedulerTickMs,
     now,
   );
+  const housekeeping = new Housekeeping(store, config.limits.idempotencyMs, now, log);
   await reaper.start();
+  housekeeping.start();
   // PostgreSQL: other processes' cancels and queued runs reach this one at once (heartbeats and
   // polling remain the fallback if the listening connection drops).
   const unlisten = await listenAll(store, app.workers, log);
@@ -103,6 +106,7 @@ export async function startSluice(
       scheduler.stop();
       await app.workers.stop(graceMs);
       reaper.stop();
+      housekeeping.stop();
       outbox.stop();
       await outbox.tick();
       await unlisten();

@@ -34,3 +34,7 @@ export async function markFailed(
 export async function eventsForRun(db: Kysely<Database>, executionId: string) {
   return db.selectFrom("outbox").selectAll().where("execution_id", "=", executionId).orderBy("id").execute();
 }
+
+export async function purgeDelivered(db: Kysely<Database>, deliveredBefore: number): Promise<void> {
+  await db.deleteFrom("outbox").where("delivered_at", "<", deliveredBefore).execute();
+}

@@ -10,6 +10,7 @@ import {
   createS3ToS3Flow,
   isTerminal,
   makeBucket,
+  records,
   runRecord,
   waitForRun,
   writeCsv,
@@ -70,5 +71,17 @@ describe("two nodes sharing PostgreSQL", async () => {
     // Both nodes read the same record.
     assert.deepEqual(await runRecord(worker.client, "shared", id), done);
     await waitFor(async () => worker.sluice.app.workers.activeCount === 0, "the worker to be idle");
+  });
+
+  test("one clientToken sent to both nodes at once starts one run", { skip }, async () => {
+    const send = (t: TestServer) =>
+      t.client.send(new StartFlowCommand({ flowName: "shared", clientToken: "same-token" }));
+    const results = await Promise.all([send(front), send(worker), send(front), send(worker)]);
+    const ids = new Set(results.map((r) => r.executionId));
+    assert.equal(ids.size, 1);
+    const [id] = [...ids];
+    assert.equal((await records(front.client, "shared")).filter((r) => r.executionId === id).length, 1);
+    await front.client.send(new CancelFlowExecutionsCommand({ flowName: "shared" }));
+    await waitForRun(front.client, "shared", id!, isTerminal, "the run to end");
   });
 });

@@ -1,11 +1,22 @@
 /**
  * clientToken idempotency: the same token with the same request returns the first result for the
- * retention window (8 h); the same token with a different request is a ConflictException.
+ * retention window (8 h); the same token with a different request is a ConflictException. The token
+ * is reserved in the store before the work starts, so a retry that overlaps the original (on this
+ * node or another) waits for its result instead of doing the work twice.
  */
 import { createHash } from "node:crypto";
 import type { App, Caller } from "../../app.ts";
 import { ConflictError } from "../../domain/errors.ts";
-import { findIdempotent, saveIdempotent } from "../../store/idempotency-sql.ts";
+import {
+  completeToken,
+  findIdempotent,
+  PENDING,
+  releaseToken,
+  reserveToken,
+  type TokenKey,
+} from "../../store/idempotency-sql.ts";
+
+const WAIT_MS = 30_000;
 
 export async function idempotent<T>(
   app: App,
@@ -16,64 +27,34 @@ export async function idempotent<T>(
 ): Promise<T> {
   const token = input.clientToken;
   if (!token) return run();
-  return oneAtATime(app, `${caller.accountId}\n${operation}\n${token}`, () =>
-    checkThenRun(app, caller, operation, token, input, run),
-  );
-}
-
-// Requests with the same token are handled one after another in this process, so an SDK retry that
-// overlaps the original waits for its result instead of racing it (a false ConflictException from
-// CreateFlow, or a second run from StartFlow). Several processes on one store can still race.
-const inFlight = new WeakMap<App, Map<string, Promise<unknown>>>();
-
-async function oneAtATime<T>(app: App, key: string, fn: () => Promise<T>): Promise<T> {
-  let chains = inFlight.get(app);
-  if (!chains) {
-    chains = new Map();
-    inFlight.set(app, chains);
-  }
-  const next = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
-  chains.set(key, next);
-  try {
-    return await next;
-  } finally {
-    if (chains.get(key) === next) chains.delete(key);
-  }
-}
-
-async function checkThenRun<T>(
-  app: App,
-  caller: Caller,
-  operation: string,
-  token: string,
-  input: { clientToken?: string },
-  run: () => Promise<T>,
-): Promise<T> {
-  const now = app.now();
+  const key: TokenKey = { account_id: caller.accountId, operation, client_token: token };
   const hash = createHash("sha256").update(stableJson(input)).digest("hex");
-  const prior = await findIdempotent(
-    app.store.db,
-    caller.accountId,
-    operation,
-    token,
-    now - app.config.limits.idempotencyMs,
-  );
-  if (prior) {
-    if (prior.request_hash !== hash) {
+  const db = app.store.db;
+  const deadline = app.now() + WAIT_MS;
+  for (;;) {
+    await releaseToken(db, key, app.now() - app.config.limits.idempotencyMs); // an expired record frees the token
+    if (await reserveToken(db, key, hash, app.now())) {
+      let result: T;
+      try {
+        result = await run();
+      } catch (err) {
+        await releaseToken(db, key);
+        throw err;
+      }
+      await completeToken(db, key, JSON.stringify(result));
+      return result;
+    }
+    const prior = await findIdempotent(db, key);
+    if (prior && prior.request_hash !== hash) {
       throw new ConflictError(`clientToken ${token} was already used with a different ${operation} request`);
     }
-    return JSON.parse(prior.response) as T;
+    if (prior && prior.response !== PENDING) return JSON.parse(prior.response) as T;
+    // Another request with this token is still working (or just failed and released it): try again.
+    if (app.now() > deadline) {
+      throw new ConflictError(`A request with clientToken ${token} is still in progress; retry later`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
-  const result = await run();
-  await saveIdempotent(app.store.db, {
-    account_id: caller.accountId,
-    operation,
-    client_token: token,
-    request_hash: hash,
-    response: JSON.stringify(result),
-    created_at: now,
-  });
-  return result;
 }
 
 /** JSON with sorted keys, so member order doesn't change the request's identity. */

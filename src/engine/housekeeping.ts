@@ -1,0 +1,42 @@
+/**
+ * Keeps the store from growing without bound: expired clientToken records and run reports that every
+ * webhook has received long ago are deleted periodically.
+ */
+import type { Logger } from "../logger.ts";
+import { purgeIdempotent } from "../store/idempotency-sql.ts";
+import type { Store } from "../store/open-store.ts";
+import { purgeDelivered } from "../store/outbox-sql.ts";
+
+const DELIVERED_KEEP_MS = 7 * 24 * 3600_000;
+
+export class Housekeeping {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly idempotencyMs: number,
+    private readonly now: () => number,
+    private readonly log: Logger,
+    private readonly intervalMs = 10 * 60_000,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async tick(): Promise<void> {
+    try {
+      await purgeIdempotent(this.store.db, this.now() - this.idempotencyMs);
+      await purgeDelivered(this.store.db, this.now() - DELIVERED_KEEP_MS);
+    } catch (err) {
+      this.log.warn({ err }, "housekeeping failed");
+    }
+  }
+}
