@@ -1,5 +1,7 @@
 /** Flow rows: one statement per function. Writes are compare-and-set on row_version so none is lost. */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { QuotaExceededError } from "../domain/errors.ts";
+import type { StoreCapabilities } from "./open-store.ts";
 import type { Database, FlowsTable } from "./schema.ts";
 import { deleteTags, putTags } from "./tags-sql.ts";
 
@@ -118,13 +120,24 @@ export async function flowsUsingProfile(db: Kysely<Database>, accountId: string,
     .map((r) => r.flow_name);
 }
 
-/** CreateFlow's write: the flow and its tags, in one transaction. */
+/**
+ * CreateFlow's write: the flow and its tags, in one transaction that also checks the account's flow
+ * quota (serialized per account on PostgreSQL, so concurrent creates can't pass it).
+ */
 export async function insertFlowWithTags(
   db: Kysely<Database>,
+  caps: StoreCapabilities,
   row: FlowRow,
   tags: Record<string, string>,
+  maxFlows: number,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    if (caps.dialect === "postgres") {
+      await sql`select pg_advisory_xact_lock(hashtext(${`sluice-flows:${row.account_id}`}))`.execute(trx);
+    }
+    if ((await countFlows(trx, row.account_id)) >= maxFlows) {
+      throw new QuotaExceededError(`The account already has the maximum of ${maxFlows} flows`);
+    }
     if (!(await insertFlow(trx, row))) return false;
     await putTags(trx, row.account_id, row.flow_arn, tags);
     return true;

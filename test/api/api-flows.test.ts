@@ -188,5 +188,22 @@ for (const backend of backends) {
         await q.close();
       }
     });
+
+    test("concurrent creates never pass maxFlowsPerAccount", { skip }, async () => {
+      const q = await startTestServer(backend, { limits: { maxFlowsPerAccount: 3 } });
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => q.client.send(new CreateFlowCommand(s3Flow(`race-${i}`)))),
+        );
+        assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+        for (const r of results) {
+          if (r.status === "rejected")
+            assert.equal((r.reason as Error).name, "ServiceQuotaExceededException");
+        }
+        assert.equal((await q.client.send(new ListFlowsCommand({}))).flows?.length, 3);
+      } finally {
+        await q.close();
+      }
+    });
   });
 }

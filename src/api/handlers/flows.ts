@@ -9,7 +9,6 @@ import {
 } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
 import {
-  countFlows,
   deleteFlowAndRecords,
   getFlow,
   insertFlowWithTags,
@@ -38,16 +37,13 @@ export async function createFlow(app: App, caller: Caller, input: CreateFlowInpu
     if (await getFlow(app.store.db, caller.accountId, input.flowName)) {
       throw new ConflictError(`Flow ${input.flowName} already exists`);
     }
-    const max = app.config.limits.maxFlowsPerAccount;
-    if ((await countFlows(app.store.db, caller.accountId)) >= max) {
-      throw new QuotaExceededError(`The account already has the maximum of ${max} flows`);
-    }
     await checkFlow(app, caller, input);
     const now = app.now();
     const arn = flowArn(caller.region, caller.accountId, input.flowName);
     const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : "Draft";
     const ok = await insertFlowWithTags(
       app.store.db,
+      app.store.caps,
       {
         account_id: caller.accountId,
         flow_name: input.flowName,
@@ -68,6 +64,7 @@ export async function createFlow(app: App, caller: Caller, input: CreateFlowInpu
         last_fired_at: null,
       },
       input.tags ?? {},
+      app.config.limits.maxFlowsPerAccount,
     );
     if (!ok) throw new ConflictError(`Flow ${input.flowName} already exists`);
     return { flowArn: arn, flowStatus: status };
