@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sql } from "kysely";
 import type { App } from "./app.ts";
+import { unfinishedRunCounts } from "./store/runs/list-runs.ts";
 
 export function healthRoutes(app: App) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -12,13 +13,19 @@ export function healthRoutes(app: App) {
     }
     if (req.url === "/metrics") {
       app.metrics.runsActive.set(app.workers.activeCount);
-      app.metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { "content-type": app.metrics.registry.contentType });
-          res.end(text);
-        },
-        () => reply(res, 500, { status: "error" }),
-      );
+      unfinishedRunCounts(app.store.db)
+        .then((counts) => {
+          for (const [state, n] of Object.entries(counts)) app.metrics.runsByState.set({ state }, n);
+        })
+        .catch(() => {})
+        .then(() => app.metrics.registry.metrics())
+        .then(
+          (text) => {
+            res.writeHead(200, { "content-type": app.metrics.registry.contentType });
+            res.end(text);
+          },
+          () => reply(res, 500, { status: "error" }),
+        );
       return true;
     }
     if (req.url === "/health/ready") {

@@ -41,13 +41,14 @@ export async function startSluice(
   const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
   const credentials = loadCredentials(config.credentialsFile, config.dataDir);
   const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
+  const metrics = new Metrics();
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     pgSchema: config.pgSchema,
+    onQuery: (kind, ms) => metrics.storeSeconds.observe({ kind }, ms / 1000),
   });
   const now = () => Date.now();
-  const metrics = new Metrics();
   const throttle = new Throttle(config.throttle, now);
   const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
   app.workers = new WorkerPool(
@@ -65,7 +66,9 @@ export async function startSluice(
   const reaper = new Reaper(store, config.engine.reapIntervalMs, now, log, (runs) => {
     for (const r of runs) recordRunEnd(metrics, r, undefined);
   });
-  const outbox = new OutboxDeliverer(store, config.webhooks, now, log);
+  const outbox = new OutboxDeliverer(store, config.webhooks, now, log, (result) =>
+    metrics.webhookDeliveries.inc({ result }, config.webhooks.length),
+  );
   const scheduler = new Scheduler(
     {
       store,

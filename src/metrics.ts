@@ -62,6 +62,25 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: "sluice_webhook_deliveries_total",
+    help: "Run report deliveries to webhooks, by result",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly storeSeconds = new Histogram({
+    name: "sluice_store_query_duration_seconds",
+    help: "Store query latency by statement kind",
+    labelNames: ["kind"],
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly runsByState = new Gauge({
+    name: "sluice_runs",
+    help: "Runs in the store that are not finished: queued (no worker yet), executing, stopping (CancelStarted)",
+    labelNames: ["state"],
+    registers: [this.registry],
+  });
   readonly runsActive = new Gauge({
     name: "sluice_runs_executing",
     help: "Runs executing in this process",

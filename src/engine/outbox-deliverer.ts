@@ -16,6 +16,7 @@ export class OutboxDeliverer {
     private readonly webhooks: string[],
     private readonly now: () => number,
     private readonly log: Logger,
+    private readonly onDelivery: (result: "delivered" | "failed") => void = () => {},
     private readonly intervalMs = 500,
   ) {}
 
@@ -39,6 +40,7 @@ export class OutboxDeliverer {
         try {
           await Promise.all(this.webhooks.map((url) => post(url, ev.payload)));
           await markDelivered(this.store.db, ev.id, this.now());
+          if (this.webhooks.length > 0) this.onDelivery("delivered");
           this.log.info(
             { executionId: ev.execution_id, event: ev.detail_type, delivered: this.webhooks.length },
             "run report",
@@ -47,6 +49,7 @@ export class OutboxDeliverer {
           const attempts = ev.attempts + 1;
           const backoff = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
           await markFailed(this.store.db, ev.id, attempts, this.now() + backoff, String(err));
+          this.onDelivery("failed");
           this.log.warn(
             { executionId: ev.execution_id, attempts, err: String(err) },
             "webhook delivery failed",

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { StaticMigrations } from "./migrations.ts";
 import type { Database } from "./schema.ts";
@@ -39,6 +39,8 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** PostgreSQL schema to use (created if missing); lets tests isolate themselves. */
   pgSchema?: string;
+  /** Called with every query's duration (metrics). */
+  onQuery?: (kind: string, ms: number) => void;
 }
 
 // BIGINT columns hold epoch milliseconds and counters: well inside Number's exact range.
@@ -46,8 +48,8 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const store = opts.databaseUrl
-    ? await openPostgres(opts.databaseUrl, opts.pgSchema)
-    : openSqlite(opts.dataDir);
+    ? await openPostgres(opts.databaseUrl, opts.pgSchema, logQueries(opts.onQuery))
+    : openSqlite(opts.dataDir, logQueries(opts.onQuery));
   // Kysely's migrator, without a schema, takes a migration table in ANY schema of the database for
   // its own and then fails on the missing one in ours: pin it to the schema this store works in.
   const migrationTableSchema = store.caps.dialect === "postgres" ? await currentSchema(store.db) : undefined;
@@ -69,7 +71,14 @@ async function currentSchema(db: Kysely<Database>): Promise<string | undefined> 
   return r.rows[0]?.s ?? undefined;
 }
 
-function openSqlite(dataDir: string): Store {
+type QueryLog = ((e: LogEvent) => void) | undefined;
+
+function logQueries(onQuery: StoreOptions["onQuery"]): QueryLog {
+  if (!onQuery) return undefined;
+  return (e) => onQuery(e.query.query.kind.replace(/QueryNode$/, "").toLowerCase(), e.queryDurationMillis);
+}
+
+function openSqlite(dataDir: string, log: QueryLog): Store {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = new SQLite(join(dataDir, "sluice.db"));
   sqlite.pragma("journal_mode = WAL");
@@ -77,7 +86,10 @@ function openSqlite(dataDir: string): Store {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    ...(log ? { log } : {}),
+  });
   return {
     db,
     caps: { dialect: "sqlite", skipLocked: false },
@@ -85,7 +97,7 @@ function openSqlite(dataDir: string): Store {
   };
 }
 
-async function openPostgres(url: string, schema?: string): Promise<Store> {
+async function openPostgres(url: string, schema: string | undefined, log: QueryLog): Promise<Store> {
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -102,7 +114,7 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
   const pool = new pg.Pool({ ...clientConfig, max: 10 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   // Channels are per schema, so stores sharing one database (tests, tenants) never hear each other.
   const scope = createHash("sha256")
     .update(schema ?? (await currentSchema(db)) ?? "public")

@@ -46,6 +46,9 @@ describe("health and metrics", () => {
     );
     const during = await (await fetch(`${s.sluice.url}/metrics`)).text();
     assert.equal(metric(during, "sluice_runs_executing"), 1);
+    assert.equal(metric(during, 'sluice_runs{state="executing"}'), 1);
+    assert.equal(metric(during, 'sluice_runs{state="queued"}'), 0);
+    assert.ok(metric(during, 'sluice_store_query_duration_seconds_count{kind="update"}') > 0);
     assert.equal(metric(during, 'sluice_runs_started_total{flow="mflow",trigger="OnDemand"}'), 1);
     assert.ok(metric(during, 'sluice_api_requests_total{operation="StartFlow",error_type=""}') >= 1);
     await s.client.send(new CancelFlowExecutionsCommand({ flowName: "mflow" }));

@@ -129,8 +129,10 @@ describe("cancellation in the engine", async () => {
     assert.ok(startEv, "the start report was delivered too");
   });
 
-  test("cancel latency is exported as a histogram", async () => {
+  test("cancel latency and webhook deliveries are exported", async () => {
     const text = await (await fetch(`${s.sluice.url}/metrics`)).text();
+    const delivered = /sluice_webhook_deliveries_total\{result="delivered"\} (\d+)/.exec(text);
+    assert.ok(delivered && Number(delivered[1]) >= 2, "run reports delivered");
     const m = /sluice_cancel_latency_seconds_count (\d+)/.exec(text);
     assert.ok(m && Number(m[1]) >= 5, "cancel latency observed for the cancelled runs");
   });

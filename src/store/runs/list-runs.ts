@@ -80,3 +80,23 @@ export async function latestRuns(
   for (const r of rows) if (!out.has(r.flow_name)) out.set(r.flow_name, r);
   return out;
 }
+
+/** Unfinished runs across the store, by state (the runs gauge). */
+export async function unfinishedRunCounts(
+  db: Kysely<Database>,
+): Promise<Record<"queued" | "executing" | "stopping", number>> {
+  const rows = await db
+    .selectFrom("runs")
+    .select(["status", "claimed", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("status", "in", ["InProgress", "CancelStarted"])
+    .groupBy(["status", "claimed"])
+    .execute();
+  const out = { queued: 0, executing: 0, stopping: 0 };
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.status === "CancelStarted") out.stopping += n;
+    else if (r.claimed === 1) out.executing += n;
+    else out.queued += n;
+  }
+  return out;
+}
