@@ -39,15 +39,36 @@ export async function startSluice(
   log: Logger = createLogger(config.logLevel),
 ): Promise<Sluice> {
   const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
-  const credentials = loadCredentials(config.credentialsFile, config.dataDir);
-  const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
-  const metrics = new Metrics();
-  const store = await openStore({
-    dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl,
-    pgSchema: config.pgSchema,
-    onQuery: (kind, ms) => metrics.storeSeconds.observe({ kind }, ms / 1000),
-  });
+  let store: Store | undefined;
+  try {
+    const credentials = loadCredentials(config.credentialsFile, config.dataDir);
+    const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
+    const metrics = new Metrics();
+    store = await openStore({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      pgSchema: config.pgSchema,
+      onQuery: (kind, ms) => metrics.storeSeconds.observe({ kind }, ms / 1000),
+    });
+    return await run(config, log, { credentials, secrets, metrics, store, unlock });
+  } catch (err) {
+    // A failed start (bad credentials file, port in use, unreachable database) leaves nothing held.
+    await store?.close().catch(() => {});
+    unlock();
+    throw err;
+  }
+}
+
+interface Parts {
+  credentials: App["credentials"];
+  secrets: SecretBox;
+  metrics: Metrics;
+  store: Store;
+  unlock: () => void;
+}
+
+async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
+  const { credentials, secrets, metrics, store, unlock } = parts;
   const now = () => Date.now();
   const throttle = new Throttle(config.throttle, now);
   const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
@@ -84,20 +105,28 @@ export async function startSluice(
     now,
   );
   const housekeeping = new Housekeeping(store, config.limits.idempotencyMs, now, log);
-  await reaper.start();
-  housekeeping.start();
-  // PostgreSQL: other processes' cancels and queued runs reach this one at once (heartbeats and
-  // polling remain the fallback if the listening connection drops).
-  const unlisten = await listenAll(store, app.workers, log);
-  app.workers.start();
-  outbox.start();
-  scheduler.start();
 
+  // Listen first: if the port is taken, nothing has been started that would need stopping.
   const server: Server = createHttpServer(app, healthRoutes(app));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  let unlisten: () => Promise<void>;
+  try {
+    await reaper.start();
+    // PostgreSQL: other processes' cancels and queued runs reach this one at once (heartbeats and
+    // polling remain the fallback if the listening connection drops).
+    unlisten = await listenAll(store, app.workers, log);
+  } catch (err) {
+    reaper.stop();
+    await new Promise((r) => server.close(r));
+    throw err;
+  }
+  housekeeping.start();
+  app.workers.start();
+  outbox.start();
+  scheduler.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir: config.dataDir, backend: store.caps.dialect }, "sluice listening");
 
