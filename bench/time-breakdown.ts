@@ -1,8 +1,8 @@
 /**
  * "Where the time goes" for figure 1: the stages of an S3 CSV → PostgreSQL run timed one at a time,
  * in this process, with Sluice's own modules — CSV parse, tasks, COPY text encoding, and the COPY
- * batches themselves (into a fresh table). Sluice runs the stages one after another per batch (no overlap), so their sum
- * is close to the run time; the rest is checkpoints, scheduling and polling.
+ * batches themselves (into a fresh table). A run overlaps them only partly (one batch read ahead, COPY
+ * streamed in chunks; parse and encode share one thread), so their sum is close to the run time.
  */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
