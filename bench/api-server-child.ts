@@ -21,9 +21,8 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startSluice } from "../src/main.ts";
 import type { RunsTable } from "../src/store/schema.ts";
-import { createS3ToS3Flow, makeBucket, writeCsv } from "../test/helpers/flows.ts";
+import { createS3ToS3Flow, isTerminal, makeBucket, runRecord, writeCsv } from "../test/helpers/flows.ts";
 import { appflowClient } from "../test/helpers/server.ts";
-import { findRun, isTerminalStatus } from "./fixture.ts";
 import { sleep } from "./stats.ts";
 
 let HOT_FLOW = "api-0000";
@@ -73,8 +72,8 @@ async function oneRealRun(
   const { executionId } = await client.send(new StartFlowCommand({ flowName: HOT_FLOW }));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const rec = await findRun(client, HOT_FLOW, executionId!);
-    if (rec && isTerminalStatus(rec.executionStatus)) break;
+    const rec = await runRecord(client, HOT_FLOW, executionId!);
+    if (rec && isTerminal(rec)) break;
     await sleep(20);
   }
   const row = await db

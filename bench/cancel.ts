@@ -9,16 +9,16 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CancelFlowExecutionsCommand, StartFlowCommand } from "@aws-sdk/client-appflow";
-import { createPgProfile, createS3ToS3Flow, makeBucket, writeCsv } from "../test/helpers/flows.ts";
-import { startTestServer, type TestServer } from "../test/helpers/server.ts";
 import {
-  createS3ToPgFlow,
-  findRun,
-  freshTable,
-  isTerminalStatus,
-  maskedCopyTasks,
-  runToEnd,
-} from "./fixture.ts";
+  createPgProfile,
+  createS3ToS3Flow,
+  isTerminal,
+  makeBucket,
+  runRecord,
+  writeCsv,
+} from "../test/helpers/flows.ts";
+import { startTestServer, type TestServer } from "../test/helpers/server.ts";
+import { createS3ToPgFlow, freshTable, maskedCopyTasks, runToEnd } from "./fixture.ts";
 import type { BenchOptions } from "./options.ts";
 import type { FigureResult, TableRow } from "./report.ts";
 import { fmtMs, percentile, progress, sleep } from "./stats.ts";
@@ -154,8 +154,8 @@ async function cancelOne(server: TestServer, flowName: string): Promise<Sample |
   const { executionId } = await c.send(new StartFlowCommand({ flowName }));
   const id = executionId!;
   await until(async () => {
-    const r = await findRun(c, flowName, id);
-    return (r?.executionResult?.recordsProcessed ?? 0) > 0 || isTerminalStatus(r?.executionStatus);
+    const r = await runRecord(c, flowName, id);
+    return (r?.executionResult?.recordsProcessed ?? 0) > 0 || (r !== undefined && isTerminal(r));
   });
   await sleep(Math.random() * 300);
   const t0 = performance.now();
@@ -163,8 +163,8 @@ async function cancelOne(server: TestServer, flowName: string): Promise<Sample |
   if (out.invalidExecutions?.includes(id)) return undefined;
   let status: string | undefined;
   await until(async () => {
-    status = (await findRun(c, flowName, id))?.executionStatus;
-    return isTerminalStatus(status);
+    status = (await runRecord(c, flowName, id))?.executionStatus;
+    return status === "Successful" || status === "Error" || status === "Canceled";
   });
   const clientMs = performance.now() - t0;
   if (status !== "Canceled") throw new Error(`run ${id} of ${flowName} ended ${status} after a cancel`);

@@ -147,7 +147,7 @@ export async function createPgProfile(client: AppflowClient, name: string): Prom
 export async function createS3ToPgFlow(
   client: AppflowClient,
   flowName: string,
-  opts: { inBucket: string; prefix: string; profile: string; table: string },
+  opts: { inBucket: string; prefix: string; profile: string; table: string; tasks?: Task[] },
 ): Promise<void> {
   await client.send(
     new CreateFlowCommand({
@@ -167,28 +167,32 @@ export async function createS3ToPgFlow(
           },
         },
       ],
-      tasks: copyTasks(),
+      tasks: opts.tasks ?? copyTasks(),
     }),
   );
 }
 
 /**
- * A destination table whose every insert sleeps `msPerRow` (a trigger): a run into it is really in
- * progress for as long as the test needs, without any sleep in Sluice's own code.
+ * A destination table whose every inserted row (or every INSERT/COPY statement) first sleeps `ms`
+ * (a trigger): a run into it is really in progress for as long as the test needs, without any sleep
+ * in Sluice's own code. (pg_sleep can't be much finer than a millisecond: for long batches that must
+ * still be quick, sleep per statement.)
  */
 export async function createSlowTable(
-  msPerRow: number,
+  ms: number,
+  per: "row" | "statement" = "row",
 ): Promise<{ table: string; count(): Promise<number>; drop(): Promise<void> }> {
   const schema = `d_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   await c.query(`CREATE SCHEMA ${schema}`);
   await c.query(`CREATE TABLE ${schema}.rows (${COLUMNS.map((col) => `${col} text`).join(", ")})`);
-  if (msPerRow > 0) {
+  if (ms > 0) {
+    // A statement-level trigger's result is ignored; a row-level one must return NEW to keep the row.
     await c.query(`CREATE FUNCTION ${schema}.slow() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_sleep(${msPerRow / 1000}); RETURN NEW; END $$`);
+      BEGIN PERFORM pg_sleep(${ms / 1000}); RETURN NEW; END $$`);
     await c.query(
-      `CREATE TRIGGER slow BEFORE INSERT ON ${schema}.rows FOR EACH ROW EXECUTE FUNCTION ${schema}.slow()`,
+      `CREATE TRIGGER slow BEFORE INSERT ON ${schema}.rows FOR EACH ${per === "row" ? "ROW" : "STATEMENT"} EXECUTE FUNCTION ${schema}.slow()`,
     );
   }
   return {
