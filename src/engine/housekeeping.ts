@@ -6,32 +6,36 @@ import type { Logger } from "../logger.ts";
 import { purgeIdempotent } from "../store/idempotency-sql.ts";
 import type { Store } from "../store/open-store.ts";
 import { purgeDelivered } from "../store/outbox-sql.ts";
+import { Periodic } from "./periodic.ts";
 
 const DELIVERED_KEEP_MS = 7 * 24 * 3600_000;
 
 export class Housekeeping {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: Store,
     private readonly idempotencyMs: number,
     private readonly now: () => number,
     private readonly log: Logger,
-    private readonly intervalMs = 10 * 60_000,
-  ) {}
+    intervalMs = 10 * 60_000,
+  ) {
+    this.periodic = new Periodic(intervalMs, () => this.tick());
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
-  async tick(): Promise<void> {
+  tick(): Promise<void> {
+    return this.periodic.exclusive(() => this.purge());
+  }
+
+  private async purge(): Promise<void> {
     try {
       await purgeIdempotent(this.store.db, this.now() - this.idempotencyMs);
       await purgeDelivered(this.store.db, this.now() - DELIVERED_KEEP_MS);

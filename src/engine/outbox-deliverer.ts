@@ -6,10 +6,10 @@
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/open-store.ts";
 import { markDelivered, markFailed, pendingEvents } from "../store/outbox-sql.ts";
+import { Periodic } from "./periodic.ts";
 
 export class OutboxDeliverer {
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: Store,
@@ -17,23 +17,25 @@ export class OutboxDeliverer {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly onDelivery: (result: "delivered" | "failed") => void = () => {},
-    private readonly intervalMs = 500,
-  ) {}
+    intervalMs = 500,
+  ) {
+    this.periodic = new Periodic(intervalMs, () => this.tick());
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
+  /** Delivers what is due now (after any delivery in progress). */
+  tick(): Promise<void> {
+    return this.periodic.exclusive(() => this.deliverDue());
+  }
+
+  private async deliverDue(): Promise<void> {
     try {
       const events = await pendingEvents(this.store.db, this.now(), 100);
       for (const ev of events) {
@@ -58,8 +60,6 @@ export class OutboxDeliverer {
       }
     } catch (err) {
       this.log.error({ err }, "outbox delivery failed");
-    } finally {
-      this.busy = false;
     }
   }
 }

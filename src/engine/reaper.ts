@@ -7,22 +7,23 @@ import type { Logger } from "../logger.ts";
 import type { Store } from "../store/open-store.ts";
 import { reapRuns } from "../store/runs/end-run.ts";
 import type { RunsTable } from "../store/schema.ts";
+import { Periodic } from "./periodic.ts";
 
 export class Reaper {
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: Store,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly onReaped: (runs: RunsTable[]) => void,
-  ) {}
+  ) {
+    this.periodic = new Periodic(intervalMs, () => this.tick());
+  }
 
   /** Runs the startup pass, then the periodic one. */
   async start(): Promise<void> {
-    if (this.timer) return;
     if (this.store.caps.dialect === "sqlite") {
       const runs = await reapRuns(this.store.db, this.now(), {
         onlyExpired: false,
@@ -31,18 +32,18 @@ export class Reaper {
       this.report(runs);
     }
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
-  async tick(): Promise<RunsTable[]> {
-    if (this.busy) return [];
-    this.busy = true;
+  tick(): Promise<RunsTable[]> {
+    return this.periodic.exclusive(() => this.reapExpired());
+  }
+
+  private async reapExpired(): Promise<RunsTable[]> {
     try {
       const runs = await reapRuns(this.store.db, this.now(), {
         onlyExpired: true,
@@ -54,8 +55,6 @@ export class Reaper {
     } catch (err) {
       this.log.error({ err }, "reaping expired runs failed");
       return [];
-    } finally {
-      this.busy = false;
     }
   }
 

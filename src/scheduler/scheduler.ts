@@ -7,6 +7,7 @@
 import { flowSnapshot } from "../api/handlers/flow-view.ts";
 import { QuotaExceededError } from "../domain/errors.ts";
 import type { TriggerConfig } from "../domain/flow.ts";
+import { Periodic } from "../engine/periodic.ts";
 import type { Logger } from "../logger.ts";
 import type { FlowRow } from "../store/flows-sql.ts";
 import type { Store } from "../store/open-store.ts";
@@ -24,42 +25,38 @@ export interface SchedulerDeps {
 }
 
 export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly deps: SchedulerDeps,
-    private readonly intervalMs: number,
-    private readonly clock: () => number,
-  ) {}
+    intervalMs: number,
+    clock: () => number,
+  ) {
+    this.periodic = new Periodic(intervalMs, () => this.tick(clock()));
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(this.clock()), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
-  /** Fires every flow due at `now`; returns the ids of the runs created. */
-  async tick(now: number): Promise<string[]> {
-    if (this.busy) return [];
-    this.busy = true;
+  /** Fires every flow due at `now` (after any tick in progress); returns the ids of the runs created. */
+  tick(now: number): Promise<string[]> {
+    return this.periodic.exclusive(() => this.fireDue(now));
+  }
+
+  private async fireDue(now: number): Promise<string[]> {
     const fired: string[] = [];
-    try {
-      for (const flow of await dueFlows(this.deps.store.db, now, 100)) {
-        try {
-          const id = await this.fire(flow, now);
-          if (id) fired.push(id);
-        } catch (err) {
-          this.deps.log.error({ err, flowName: flow.flow_name }, "firing a scheduled flow failed");
-        }
+    for (const flow of await dueFlows(this.deps.store.db, now, 100)) {
+      try {
+        const id = await this.fire(flow, now);
+        if (id) fired.push(id);
+      } catch (err) {
+        this.deps.log.error({ err, flowName: flow.flow_name }, "firing a scheduled flow failed");
       }
-    } finally {
-      this.busy = false;
     }
     return fired;
   }
