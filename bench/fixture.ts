@@ -1,23 +1,14 @@
-/**
- * Shared set-up for the figures: a Sluice server on a temp data dir, the benchmark flows, a fresh
- * PostgreSQL table per repetition, and a client-side "StartFlow → terminal" timer.
- */
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import {
   type AppflowClient,
-  CreateFlowCommand,
-  DescribeFlowExecutionRecordsCommand,
   type ExecutionRecord,
   StartFlowCommand,
   type Task,
 } from "@aws-sdk/client-appflow";
-import pg from "pg";
 import { copyTasks, createSlowTable, isTerminal, runRecord } from "../test/helpers/flows.ts";
 
 export { createS3ToPgFlow } from "../test/helpers/flows.ts";
 
-import { PG_URL } from "../test/helpers/server.ts";
 import { sleep } from "./stats.ts";
 
 /** Projection + a Map per column + MASK_LAST_N on email: figure 1's task list. */

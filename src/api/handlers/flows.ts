@@ -1,12 +1,7 @@
 /** CreateFlow, DescribeFlow, ListFlows, UpdateFlow, DeleteFlow: thin, over the store modules. */
 import type { App, Caller } from "../../app.ts";
 import { flowArn } from "../../domain/arn.ts";
-import {
-  ConflictError,
-  QuotaExceededError,
-  ResourceNotFoundError,
-  ValidationError,
-} from "../../domain/errors.ts";
+import { ConflictError, ResourceNotFoundError, ValidationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
 import {
   deleteFlowAndRecords,
