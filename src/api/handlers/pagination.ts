@@ -17,7 +17,7 @@ export function decodeToken<T extends Record<string, string | number>>(
     throw new ValidationError("nextToken: is not a token this server issued");
   }
   const obj = parsed as Record<string, unknown> | null;
-  if (!obj || obj.v !== 1) throw new ValidationError("nextToken: is not a token this server issued");
+  if (obj?.v !== 1) throw new ValidationError("nextToken: is not a token this server issued");
   for (const [k, t] of Object.entries(keys)) {
     if (typeof obj[k] !== t) throw new ValidationError("nextToken: is not a token this server issued");
   }
