@@ -104,7 +104,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
     config.engine.schedulerTickMs,
     now,
   );
-  const housekeeping = new Housekeeping(store, config.limits.idempotencyMs, now, log);
+  const housekeeping = new Housekeeping(store, config.dataDir, config.limits.idempotencyMs, now, log);
 
   // Listen first: if the port is taken, nothing has been started that would need stopping.
   const server: Server = createHttpServer(app, healthRoutes(app));

@@ -1,5 +1,8 @@
-/** Housekeeping deletes expired clientToken records and long-delivered run reports, nothing else. */
+/** Housekeeping deletes expired clientToken records, long-delivered run reports and idle staging files, nothing else. */
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Housekeeping } from "../../src/engine/housekeeping.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -13,6 +16,7 @@ for (const backend of backends) {
     const skip = await pgSkipReason(backend);
     test("expired tokens and old delivered reports go; the rest stays", { skip }, async () => {
       const { store, done } = await freshStore(backend);
+      const dataDir = mkdtempSync(join(tmpdir(), "sluice-hk-"));
       try {
         const now = 100 * DAY;
         const token = (client_token: string, created_at: number) => ({
@@ -42,7 +46,15 @@ for (const backend of backends) {
           .insertInto("outbox")
           .values([event("old", now - 8 * DAY), event("recent", now - DAY), event("pending", null)])
           .execute();
-        await new Housekeeping(store, 8 * 3600_000, () => now, createLogger("silent")).tick();
+        // Staging files of uploads a killed process left behind: an idle one goes, a fresh one stays.
+        const staging = join(dataDir, "s3", ".staging");
+        mkdirSync(join(staging, "idle"), { recursive: true });
+        writeFileSync(join(staging, "idle", "part-1"), "x");
+        utimesSync(join(staging, "idle"), (now - 2 * DAY) / 1000, (now - 2 * DAY) / 1000);
+        mkdirSync(join(staging, "live"), { recursive: true });
+        utimesSync(join(staging, "live"), (now - 1000) / 1000, (now - 1000) / 1000);
+        await new Housekeeping(store, dataDir, 8 * 3600_000, () => now, createLogger("silent")).tick();
+        assert.deepEqual(readdirSync(staging), ["live"]);
         const tokens = await store.db.selectFrom("idempotency").select("client_token").execute();
         assert.deepEqual(
           tokens.map((t) => t.client_token),
@@ -58,6 +70,7 @@ for (const backend of backends) {
           ["pending", "recent"],
         );
       } finally {
+        rmSync(dataDir, { recursive: true, force: true });
         await done();
       }
     });
