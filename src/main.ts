@@ -133,8 +133,11 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 10_000) =>
     (stopping ??= (async () => {
-      await new Promise<void>((r) => server.close(() => r()));
+      // Stop accepting; requests in flight get the grace period, then their connections are closed.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs).unref())]);
       server.closeAllConnections();
+      await closed;
       scheduler.stop();
       await app.workers.stop(graceMs);
       reaper.stop();
