@@ -48,7 +48,6 @@ export class UnsupportedOperationError extends SluiceError {
     super("UnsupportedOperationException", message);
   }
 }
-export class NotImplementedError extends UnsupportedOperationError {}
 export class ResourceNotFoundError extends SluiceError {
   constructor(message: string) {
     super("ResourceNotFoundException", message);

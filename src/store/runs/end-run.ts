@@ -87,16 +87,3 @@ export async function reapRuns(db: Kysely<Database>, now: number, opts: ReapOpti
     return rows;
   });
 }
-
-/** The run's current status (used by a worker that lost its lease to log what happened). */
-export async function runStatus(
-  db: Kysely<Database>,
-  executionId: string,
-): Promise<ExecutionStatus | undefined> {
-  const r = await db
-    .selectFrom("runs")
-    .select("status")
-    .where("execution_id", "=", executionId)
-    .executeTakeFirst();
-  return r?.status;
-}
