@@ -164,23 +164,28 @@ function recordRunEnd(m: Metrics, run: RunsTable, cancelLatencyMs: number | unde
 
 async function listenAll(store: Store, workers: WorkerPool, log: Logger): Promise<() => Promise<void>> {
   if (!store.listen) return async () => {};
-  const onError = (err: unknown) =>
-    log.warn({ err }, "the LISTEN connection failed; falling back to polling");
-  const stops = [
-    await store.listen("runs", () => workers.wake(), onError),
-    await store.listen(
-      "cancel",
-      (payload) => {
+  return store.listen(
+    {
+      runs: () => workers.wake(),
+      cancel: (payload) => {
         try {
           workers.notifyCancel(JSON.parse(payload) as string[]);
         } catch (err) {
           log.warn({ err }, "unreadable cancel notification");
         }
       },
-      onError,
-    ),
-  ];
-  return async () => {
-    await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
-  };
+    },
+    {
+      onError: (err) =>
+        log.warn(
+          { err },
+          "the LISTEN connection was lost; reconnecting (heartbeats and polling cover the gap)",
+        ),
+      // Runs queued while deaf wait for no poll; cancels missed meanwhile reach workers by heartbeat.
+      onReconnect: () => {
+        log.info("the LISTEN connection is back");
+        workers.wake();
+      },
+    },
+  );
 }

@@ -85,6 +85,20 @@ export class ConnectorServerError extends SluiceError {
 }
 
 /**
+ * The service's own database is unreachable (restarting, down, connection lost). AppFlow's model has
+ * no 503 shape; InternalServerException (500) is declared by every operation and every AWS SDK
+ * retries a 500 with backoff, so callers ride out the outage without code of their own.
+ */
+export class StoreUnavailableError extends SluiceError {
+  constructor(requestId: string) {
+    super(
+      "InternalServerException",
+      `The service is temporarily unable to reach its database; retry the request. Request id: ${requestId}`,
+    );
+  }
+}
+
+/**
  * Authentication failures are not AppFlow-modeled shapes: AWS answers them with the common
  * error codes every SDK knows (UnrecognizedClientException, InvalidSignatureException, ...).
  */

@@ -12,6 +12,7 @@ import { type RunCounts, touchRun } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { type ExecutorDeps, executeRun } from "./run-executor.ts";
 import { RunHandle, type StopReason } from "./run-handle.ts";
+import { retryWhileLeased } from "./store-retry.ts";
 
 export interface WorkerPoolOptions {
   workers: number;
@@ -128,15 +129,14 @@ export class WorkerPool {
 
   private async runOne(run: RunsTable, handle: RunHandle, entry: { counts: RunCounts }): Promise<void> {
     const id = run.execution_id;
+    // Until when this worker may still hold the lease (as of its last renewal), with a margin: store
+    // writes that hit a database outage are retried up to then, so a restart doesn't cost the run.
+    let renewedAt = this.deps.now();
+    const leaseUntil = () => renewedAt + this.opts.leaseMs * 0.8;
     const touch = async (counts?: RunCounts) => {
-      const status = await touchRun(
-        this.store.db,
-        id,
-        this.owner,
-        this.deps.now(),
-        this.opts.leaseMs,
-        counts,
-      );
+      const at = this.deps.now();
+      const status = await touchRun(this.store.db, id, this.owner, at, this.opts.leaseMs, counts);
+      if (status !== undefined) renewedAt = at;
       this.observe(handle, status);
     };
     const beat = setInterval(() => {
@@ -150,11 +150,15 @@ export class WorkerPool {
         ...this.deps,
         checkpoint: async (counts) => {
           entry.counts = { ...counts };
-          await touch(counts);
+          await retryWhileLeased(() => touch(counts), leaseUntil, this.deps.now, handle.hard.signal);
         },
       });
       if (handle.forced || handle.reason === "lease-lost") return;
-      const ended = await endRun(this.store.db, id, this.owner, outcome, this.deps.now());
+      const ended = await retryWhileLeased(
+        () => endRun(this.store.db, id, this.owner, outcome, this.deps.now()),
+        leaseUntil,
+        this.deps.now,
+      );
       if (ended) this.emitEnd(ended);
       else this.log.warn({ executionId: id }, "run ended elsewhere before its worker finished");
     } catch (err) {

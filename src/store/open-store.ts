@@ -9,6 +9,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { StaticMigrations } from "./migrations.ts";
+import { PgListener } from "./pg-listener.ts";
 import type { Database } from "./schema.ts";
 
 export interface StoreCapabilities {
@@ -25,11 +26,13 @@ export type NotifyTopic = "runs" | "cancel";
 export interface Store {
   db: Kysely<Database>;
   caps: StoreCapabilities;
-  /** PostgreSQL only: a dedicated connection that LISTENs; resolves to its stop function. */
+  /**
+   * PostgreSQL only: one dedicated connection LISTENing on the topics, reconnecting by itself when it
+   * is lost; resolves (once LISTENing) to its stop function.
+   */
   listen?(
-    topic: NotifyTopic,
-    onMessage: (payload: string) => void,
-    onError: (err: unknown) => void,
+    handlers: Partial<Record<NotifyTopic, (payload: string) => void>>,
+    events: { onError(err: unknown): void; onReconnect(): void },
   ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -42,6 +45,8 @@ export interface StoreOptions {
   /** Called with every query's duration (metrics). */
   onQuery?: (kind: string, ms: number) => void;
 }
+
+const CONNECT_TIMEOUT_MS = 5_000;
 
 // BIGINT columns hold epoch milliseconds and counters: well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -111,9 +116,13 @@ async function openPostgres(url: string, schema: string | undefined, log: QueryL
     connectionString: url,
     ...(schema ? { options: `-c search_path="${schema.replaceAll('"', '""')}"` } : {}),
   };
-  const pool = new pg.Pool({ ...clientConfig, max: 10 });
-  // An idle client's network error must not crash the process; the next query reports it.
+  // A request must not wait long for a connection during an outage: it fails, answered as retryable.
+  const pool = new pg.Pool({ ...clientConfig, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // pg emits 'error' on a Client whose connection is lost. The pool listens only while a client is
+  // idle; one lost while checked out (mid-query, mid-transaction) would be an unhandled 'error' that
+  // kills the process. Its pending query rejects with the error, and the pool discards the client.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   // Channels are per schema, so stores sharing one database (tests, tenants) never hear each other.
   const scope = createHash("sha256")
@@ -124,15 +133,17 @@ async function openPostgres(url: string, schema: string | undefined, log: QueryL
   return {
     db,
     caps: { dialect: "postgres", skipLocked: true, channel },
-    async listen(topic, onMessage, onError) {
-      const client = new pg.Client(clientConfig);
-      client.on("error", onError);
-      client.on("notification", (n) => {
-        if (n.channel === channel(topic)) onMessage(n.payload ?? "");
+    async listen(handlers, events) {
+      const byChannel = new Map<string, (payload: string) => void>();
+      for (const [topic, fn] of Object.entries(handlers))
+        if (fn) byChannel.set(channel(topic as NotifyTopic), fn);
+      const listener = new PgListener(clientConfig, [...byChannel.keys()], {
+        onMessage: (ch, payload) => byChannel.get(ch)?.(payload),
+        onError: events.onError,
+        onReconnect: events.onReconnect,
       });
-      await client.connect();
-      await client.query(`LISTEN "${channel(topic)}"`);
-      return () => client.end();
+      await listener.start();
+      return () => listener.stop();
     },
     close: () => db.destroy(),
   };
