@@ -13,7 +13,14 @@
  * token", invalid_client_id "client identifier invalid", invalid_client "invalid client credentials",
  * unsupported_grant_type "grant type not supported").
  */
-import { createHmac, createSign, createVerify, generateKeyPairSync, randomBytes } from "node:crypto";
+import {
+  createHmac,
+  createSign,
+  createVerify,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
 
 export interface OAuthConfig {
   clientId: string;
@@ -41,7 +48,13 @@ const err = (error: string, description: string): TokenAnswer => ({
 export class OAuthServer {
   private readonly access = new Map<string, AccessToken>();
   private readonly refresh = new Map<string, { revoked: boolean }>();
-  readonly jwtKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  private keys?: { publicKey: KeyObject; privateKey: KeyObject };
+
+  /** The connected app's JWT key pair, made on first use (RSA generation costs about a second). */
+  get jwtKeys(): { publicKey: KeyObject; privateKey: KeyObject } {
+    this.keys ??= generateKeyPairSync("rsa", { modulusLength: 2048 });
+    return this.keys as { publicKey: KeyObject; privateKey: KeyObject };
+  }
 
   constructor(private readonly cfg: OAuthConfig) {}
 

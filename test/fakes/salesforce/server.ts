@@ -144,7 +144,9 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
     expireAccessTokens: (t) => oauth.expireAccessTokens(t),
     revokeRefreshToken: (t) => oauth.revokeRefreshToken(t),
     signJwt: (c) => oauth.signJwt(c),
-    jwtPrivateKeyPem: oauth.jwtKeys.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    get jwtPrivateKeyPem() {
+      return oauth.jwtKeys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    },
     insert: (object, fields) => org.commit([org.prepare("insert", object, fields, "json")], "rest")[0]!,
     update: (object, id, fields) => void write("update", object, id, fields),
     delete: (object, id) => void write("delete", object, id),
@@ -171,8 +173,9 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
     stop: async () => {
       clearInterval(ticker);
       cometd.closeAll();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections(); // idle keep-alive sockets would hold close() open for seconds
+      await closed;
     },
   };
   const control = controlRoutes(fake);

@@ -82,9 +82,8 @@ export function runSoql(org: Org, q: string, includeDeleted: boolean, now: numbe
       );
     if (c.kind === "in") {
       const tests = c.values.map((v) => matcher(fd, "=", v, c.field));
-      return c.negated
-        ? (row) => row[fd.name] !== null && !tests.some((t) => t(row))
-        : (row) => tests.some((t) => t(row));
+      // Like `!=`, NOT IN keeps records whose value is null (SOQL compares null as a value, unlike SQL).
+      return c.negated ? (row) => !tests.some((t) => t(row)) : (row) => tests.some((t) => t(row));
     }
     return matcher(fd, c.op, c.value, c.field);
   }
