@@ -11,7 +11,7 @@ export interface Config {
   credentialsFile?: string;
   masterKey?: string;
   logLevel: string;
-  s3: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
+  s3: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string; region?: string } & S3Limits;
   engine: {
     workers: number;
     leaseMs: number;
@@ -34,6 +34,9 @@ export interface Config {
   /** API rate limits (token buckets per account and operation); see api/protocol/throttle.ts. */
   throttle: Partial<ThrottleConfig>;
 }
+
+/** S3 connector limits: objects open at once (partitioned output) and the longest record read. */
+type S3Limits = { maxOpenObjects: number; maxRecordMb: number };
 
 const num = (v: string | undefined, d: number): number => {
   if (v === undefined || v === "") return d;
@@ -63,6 +66,8 @@ export function loadConfig(over: ConfigOverrides = {}, env: NodeJS.ProcessEnv = 
       accessKeyId: env.SLUICE_S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID,
       secretAccessKey: env.SLUICE_S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY,
       region: env.SLUICE_S3_REGION ?? "us-east-1",
+      maxOpenObjects: num(env.SLUICE_S3_MAX_OPEN_OBJECTS, 32),
+      maxRecordMb: num(env.SLUICE_S3_MAX_RECORD_MB, 100),
     },
     engine: {
       workers: num(env.SLUICE_WORKERS, 4),

@@ -31,7 +31,16 @@ export interface WriteProgress {
 /** Server-level settings a connector needs (storage backend, batch sizes), resolved from config. */
 export interface ConnectorEnvironment {
   dataDir: string;
-  s3: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
+  s3: {
+    endpoint?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    region?: string;
+    /** Partitioned output: objects a run keeps open at once before closing the least recently used. */
+    maxOpenObjects?: number;
+    /** The longest record (CSV row, JSON line) the S3 source reads, in MB. */
+    maxRecordMb?: number;
+  };
   redshiftBatchRows: number;
   sourceParallelism: number;
   batchRows: number;

@@ -6,7 +6,8 @@
 import { StringDecoder } from "node:string_decoder";
 import type { FieldValue } from "../connectors/types.ts";
 import { ConnectorServerError } from "../domain/errors.ts";
-import { CsvSyntaxError, parseCsvRows } from "./csv-parse.ts";
+import { CsvRowParser, CsvSyntaxError, RecordTooLongError } from "./csv-parse.ts";
+import { DEFAULT_MAX_RECORD_MB, MB, recordTooLong } from "./record-limit.ts";
 
 export interface ParsedBatch {
   fields: string[];
@@ -15,18 +16,21 @@ export interface ParsedBatch {
   bytes: number;
 }
 
-/** Yields batches of up to `batchRows` rows; every value is a string (empty fields are ""). */
+/**
+ * Yields batches of up to `batchRows` rows; every value is a string (empty fields are ""). A row longer
+ * than `maxRecord` characters fails the read (see record-limit.ts).
+ */
 export async function* readCsv(
   input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   batchRows: number,
   name = "input",
+  maxRecord = DEFAULT_MAX_RECORD_MB * MB,
 ): AsyncGenerator<ParsedBatch> {
   const decoder = new StringDecoder("utf8");
   let fields: string[] | undefined;
   let rows: string[][] = [];
   let rowNo = 0;
   let pendingBytes = 0;
-  let tail = "";
   let first = true;
   const ready: ParsedBatch[] = [];
 
@@ -50,17 +54,20 @@ export async function* readCsv(
       rows = [];
     }
   };
+  const parser = new CsvRowParser(onRow, maxRecord);
   const feed = (text: string, final: boolean): void => {
-    let s = tail + text;
+    let s = text;
     if (first && s.length > 0) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       first = false;
     }
     try {
-      tail = s.slice(parseCsvRows(s, 0, final, onRow));
+      parser.push(s);
+      if (final) parser.end();
     } catch (e) {
       if (e instanceof CsvSyntaxError)
         throw new ConnectorServerError(`CSV ${name}, row ${rowNo + 1}: ${e.message}`);
+      if (e instanceof RecordTooLongError) throw recordTooLong(`CSV ${name}, row ${rowNo + 1}`, maxRecord);
       throw e;
     }
   };

@@ -7,17 +7,23 @@ import { StringDecoder } from "node:string_decoder";
 import type { FieldValue } from "../connectors/types.ts";
 import { ConnectorServerError } from "../domain/errors.ts";
 import type { ParsedBatch } from "./csv-reader.ts";
+import { DEFAULT_MAX_RECORD_MB, MB, recordTooLong } from "./record-limit.ts";
 
+/** A line longer than `maxRecord` characters fails the read (see record-limit.ts). */
 export async function* readJsonLines(
   input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   batchRows: number,
   name = "input",
+  maxRecord = DEFAULT_MAX_RECORD_MB * MB,
 ): AsyncGenerator<ParsedBatch> {
   const decoder = new StringDecoder("utf8");
   const fieldIndex = new Map<string, number>();
   const fields: string[] = [];
   let rows: FieldValue[][] = [];
-  let partial = "";
+  // The line in progress, as the pieces it arrived in: joined once at its line break, so a long line
+  // costs time linear in its length (re-scanning a growing carried-over string made it quadratic).
+  let partial: string[] = [];
+  let partialLength = 0;
   let lineNo = 0;
   let pendingBytes = 0;
 
@@ -55,19 +61,35 @@ export async function* readJsonLines(
     return batch;
   };
 
+  const tooLong = () => recordTooLong(`JSON ${name}, line ${lineNo + 1}`, maxRecord);
+  const takeLine = (last: string): string => {
+    if (partial.length === 0) return last;
+    partial.push(last);
+    const line = partial.join("");
+    partial = [];
+    partialLength = 0;
+    return line;
+  };
+
   for await (const chunk of input) {
     pendingBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    const text = partial + (typeof chunk === "string" ? chunk : decoder.write(chunk));
+    const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
     let start = 0;
     for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      parseLine(text.slice(start, nl));
+      if (partialLength + nl - start > maxRecord) throw tooLong();
+      parseLine(takeLine(text.slice(start, nl)));
       start = nl + 1;
       if (rows.length >= batchRows) yield take();
     }
-    partial = text.slice(start);
+    if (start < text.length) {
+      partial.push(text.slice(start));
+      partialLength += text.length - start;
+      if (partialLength > maxRecord) throw tooLong();
+    }
   }
-  partial += decoder.end();
-  if (partial) parseLine(partial);
+  const last = takeLine(decoder.end());
+  if (last.length > maxRecord) throw tooLong();
+  if (last) parseLine(last);
   if (rows.length > 0 || pendingBytes > 0) yield take();
 }
 

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { FieldValue } from "../../src/connectors/types.ts";
+import { ConnectorServerError } from "../../src/domain/errors.ts";
 import { readCsv } from "../../src/formats/csv-reader.ts";
 import { readJsonLines } from "../../src/formats/jsonl-reader.ts";
 import { createEncoder, type OutputFileType } from "../../src/formats/record-encoder.ts";
@@ -99,6 +100,82 @@ test("JSON Lines reader: scalars kept, nested values as JSON text, keys unioned,
   assert.equal(r.bytes, Buffer.byteLength(text));
   await assert.rejects(collect(readJsonLines(chunks('{"a":1}\n{oops}\n'), 10)), /line 2/);
   await assert.rejects(collect(readJsonLines(chunks("[1,2]\n"), 10)), /JSON object per line/);
+});
+
+test("CSV reader: blank lines, CRLF and escaped quotes split at every chunk boundary", async () => {
+  const text = 'a,b\r\n\r\n"x""y",\r\n\n"",z\r\n2,"q"\r\n';
+  for (let cut = 1; cut < text.length; cut++) {
+    const r = await collect(readCsv(chunks(text, Array(40).fill(cut)), 10));
+    assert.deepEqual(
+      r.rows,
+      [
+        ['x"y', ""],
+        ["", "z"],
+        ["2", "q"],
+      ],
+      `chunks of ${cut}`,
+    );
+  }
+  await assert.rejects(collect(readCsv(chunks('a\n"open'), 10)), /row 2: unterminated quoted field/);
+  await assert.rejects(collect(readCsv(chunks('a\n"x"y\n'), 10)), /after a closing quote/);
+});
+
+/** One record holding a `mb` MB field, fed in 64 KiB chunks as an object stream delivers it. */
+function longRecord(kind: "csv" | "jsonl", mb: number): Buffer {
+  const big = "x".repeat(mb * 1024 * 1024);
+  return Buffer.from(kind === "csv" ? `id,v\n1,"${big}"\n2,b\n` : `{"id":1,"v":"${big}"}\n{"id":2}\n`);
+}
+const streamed = (buf: Buffer) => chunks(buf, Array(Math.ceil(buf.length / 65536)).fill(65536));
+
+test("a 16 MB field parses in time linear in its length (CSV and JSON Lines)", async () => {
+  // Re-scanning the carried-over tail on every chunk took 12-25 s here; linear parsing takes < 1 s.
+  for (const kind of ["csv", "jsonl"] as const) {
+    const t0 = performance.now();
+    const r = await collect(
+      kind === "csv"
+        ? readCsv(streamed(longRecord(kind, 16)), 10)
+        : readJsonLines(streamed(longRecord(kind, 16)), 10),
+    );
+    const ms = performance.now() - t0;
+    assert.equal(r.rows.length, 2);
+    assert.equal(String(r.rows[0]![1]).length, 16 * 1024 * 1024);
+    assert.ok(ms < 5000, `${kind}: ${Math.round(ms)} ms`);
+  }
+});
+
+test("a record longer than the maximum record size fails the read with a message naming the limit", async () => {
+  const MB = 1024 * 1024;
+  const csv = longRecord("csv", 2);
+  const json = longRecord("jsonl", 2);
+  await assert.rejects(collect(readCsv(streamed(csv), 10, "s3://b/k.csv", MB)), (e: unknown) => {
+    assert.ok(e instanceof ConnectorServerError);
+    assert.match(
+      e.message,
+      /^CSV s3:\/\/b\/k\.csv, row 2: the record is longer than the maximum record size \(1 MB\)/,
+    );
+    return true;
+  });
+  await assert.rejects(collect(readJsonLines(streamed(json), 10, "s3://b/k.jsonl", MB)), (e: unknown) => {
+    assert.ok(e instanceof ConnectorServerError);
+    assert.match(
+      e.message,
+      /^JSON s3:\/\/b\/k\.jsonl, line 1: the record is longer than the maximum record size \(1 MB\)/,
+    );
+    return true;
+  });
+  // In one chunk, and with no line break at all (an unclosed quote reads to the end of the file).
+  await assert.rejects(collect(readCsv([csv], 10, "k", MB)), /row 2: the record is longer/);
+  await assert.rejects(
+    collect(readCsv(streamed(Buffer.from(`a\n"${"y".repeat(2 * MB)}`)), 10, "k", MB)),
+    /row 2: the record is longer/,
+  );
+  await assert.rejects(
+    collect(readJsonLines([json.subarray(0, json.length - 10)], 10, "k", MB)),
+    /line 1: the record is longer/,
+  );
+  // Rows up to the limit are read.
+  assert.equal((await collect(readCsv(streamed(csv), 10, "k", 3 * MB))).rows.length, 2);
+  assert.equal((await collect(readJsonLines(streamed(json), 10, "k", 3 * MB))).rows.length, 2);
 });
 
 test("JSON Lines writer → reader round trip", async () => {

@@ -8,6 +8,7 @@ import { ValidationError } from "../../domain/errors.ts";
 import type { SourceFlowConfig } from "../../domain/flow.ts";
 import { readCsv } from "../../formats/csv-reader.ts";
 import { readJsonLines } from "../../formats/jsonl-reader.ts";
+import { DEFAULT_MAX_RECORD_MB, MB } from "../../formats/record-limit.ts";
 import type { RecordBatch, RunContext, Source } from "../types.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { openObjectStore } from "./open-object-store.ts";
@@ -27,6 +28,7 @@ export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Sourc
   const format = props.s3InputFormatConfig?.s3InputFileType ?? "CSV";
   const batchRows = Math.max(1, ctx.env.batchRows);
   const parallelism = Math.max(1, ctx.env.sourceParallelism);
+  const maxRecord = (ctx.env.s3.maxRecordMb ?? DEFAULT_MAX_RECORD_MB) * MB;
   const store = openObjectStore(ctx.env);
 
   // What the run really uses: never more readers than objects.
@@ -47,7 +49,7 @@ export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Sourc
       );
       readers = Math.max(1, Math.min(parallelism, objects.length));
       const producers = objects.map(
-        (o) => (inner: AbortSignal) => readObject(store, bucket, o.key, format, batchRows, inner),
+        (o) => (inner: AbortSignal) => readObject(store, bucket, o.key, format, batchRows, maxRecord, inner),
       );
       yield* mergeParallel(producers, parallelism, signal);
     },
@@ -60,6 +62,7 @@ async function* readObject(
   key: string,
   format: "CSV" | "JSON",
   batchRows: number,
+  maxRecord: number,
   signal: AbortSignal,
 ): AsyncGenerator<RecordBatch> {
   const stream: Readable = await store.get(bucket, key, signal);
@@ -69,7 +72,9 @@ async function* readObject(
   try {
     const name = `s3://${bucket}/${key}`;
     const batches =
-      format === "JSON" ? readJsonLines(stream, batchRows, name) : readCsv(stream, batchRows, name);
+      format === "JSON"
+        ? readJsonLines(stream, batchRows, name, maxRecord)
+        : readCsv(stream, batchRows, name, maxRecord);
     for await (const b of batches) {
       signal.throwIfAborted();
       yield { fields: b.fields, rows: b.rows, bytes: b.bytes };
