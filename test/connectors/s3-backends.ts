@@ -1,17 +1,21 @@
 /** Starts each object-store backend the S3 tests run against: the local directory and s3rver on loopback. */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import S3rver from "s3rver";
 import type { ObjectStore } from "../../src/connectors/s3/object-store.ts";
 import { openObjectStore } from "../../src/connectors/s3/open-object-store.ts";
 import type { ConnectorEnvironment } from "../../src/connectors/types.ts";
+import { type S3rverFixture, startS3rver } from "./s3rver-fixture.ts";
 
 export interface Backend {
   name: string;
   env: ConnectorEnvironment;
   store: ObjectStore;
   dataDir: string;
+  /** Multipart uploads begun and neither completed nor aborted (local: staging directories). */
+  openUploads(bucket: string): Promise<string[]>;
+  /** The s3rver fixture, for the S3-compatible backend. */
+  s3rver?: S3rverFixture;
   close(): Promise<void>;
 }
 
@@ -26,21 +30,19 @@ export async function startBackend(kind: "local" | "s3rver"): Promise<Backend> {
       env,
       store: openObjectStore(env),
       dataDir,
+      openUploads: async () =>
+        (await readdir(path.join(dataDir, "s3", ".staging")).catch(() => [])).filter(
+          (n) => !n.startsWith("put-"),
+        ),
       close: () => rm(dataDir, { recursive: true, force: true }),
     };
   }
-  const server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: path.join(dataDir, "s3rver"),
-  });
-  const { port } = await server.run();
+  const server = await startS3rver(path.join(dataDir, "s3rver"));
   const env: ConnectorEnvironment = {
     ...baseEnv,
     dataDir,
     s3: {
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: server.endpoint,
       accessKeyId: "S3RVER",
       secretAccessKey: "S3RVER",
       region: "us-east-1",
@@ -51,6 +53,8 @@ export async function startBackend(kind: "local" | "s3rver"): Promise<Backend> {
     env,
     store: openObjectStore(env),
     dataDir,
+    openUploads: (bucket) => server.openUploads(bucket),
+    s3rver: server,
     close: async () => {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });

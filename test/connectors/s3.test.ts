@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parquetReadObjects } from "hyparquet";
+import type { MultipartUpload, ObjectStore, UploadedPart } from "../../src/connectors/s3/object-store.ts";
 import { createS3Destination } from "../../src/connectors/s3/s3-destination.ts";
+import { S3DestinationWriter } from "../../src/connectors/s3/s3-destination-writer.ts";
+import type { LayoutInput } from "../../src/connectors/s3/s3-layout.ts";
 import { createS3Source } from "../../src/connectors/s3/s3-source.ts";
 import type { FieldValue, RecordBatch, RunContext } from "../../src/connectors/types.ts";
 import { ConnectorServerError } from "../../src/domain/errors.ts";
@@ -13,6 +14,71 @@ import { readJsonLines } from "../../src/formats/jsonl-reader.ts";
 import { type Backend, readAll, startBackend } from "./s3-backends.ts";
 
 const startedAt = new Date(Date.UTC(2024, 2, 5, 7, 9, 30));
+const MB = 1024 * 1024;
+const layoutOf = (executionId: string): LayoutInput => ({
+  flowName: "orders-flow",
+  executionId,
+  schemaVersion: 3,
+  startedAt,
+});
+
+type Gate = { reached: Promise<void>; release(): void };
+
+/** A backend store whose next call of one kind can be held at its start, to place a cancel exactly there. */
+class GatedStore implements ObjectStore {
+  readonly parts: UploadedPart[] = [];
+  private gates = new Map<string, { reached(): void; released: Promise<void> }>();
+  constructor(private readonly inner: ObjectStore) {}
+
+  hold(op: "uploadPart" | "completeUpload" | "put"): Gate {
+    let reached!: () => void;
+    let release!: () => void;
+    const gate: Gate = {
+      reached: new Promise<void>((r) => {
+        reached = r;
+      }),
+      release: () => release(),
+    };
+    this.gates.set(op, {
+      reached: () => reached(),
+      released: new Promise<void>((r) => {
+        release = r;
+      }),
+    });
+    return gate;
+  }
+
+  private async pass(op: string): Promise<void> {
+    const g = this.gates.get(op);
+    if (!g) return;
+    this.gates.delete(op);
+    g.reached();
+    await g.released;
+  }
+
+  listBuckets = (s: AbortSignal) => this.inner.listBuckets(s);
+  createBucket = (bk: string, s: AbortSignal) => this.inner.createBucket(bk, s);
+  list = (bk: string, p: string, s: AbortSignal) => this.inner.list(bk, p, s);
+  get = (bk: string, k: string, s: AbortSignal) => this.inner.get(bk, k, s);
+  head = (bk: string, k: string, s: AbortSignal) => this.inner.head(bk, k, s);
+  delete = (bk: string, k: string, s: AbortSignal) => this.inner.delete(bk, k, s);
+  beginUpload = (bk: string, k: string, s: AbortSignal) => this.inner.beginUpload(bk, k, s);
+  abortUpload = (u: MultipartUpload) => this.inner.abortUpload(u);
+  async put(bk: string, k: string, body: Buffer, s: AbortSignal): Promise<void> {
+    await this.pass("put");
+    await this.inner.put(bk, k, body, s);
+  }
+  async uploadPart(u: MultipartUpload, n: number, body: Buffer, s: AbortSignal): Promise<UploadedPart> {
+    await this.pass("uploadPart");
+    const part = await this.inner.uploadPart(u, n, body, s);
+    this.parts.push(part);
+    return part;
+  }
+  async completeUpload(u: MultipartUpload, parts: UploadedPart[], s: AbortSignal): Promise<void> {
+    await this.pass("completeUpload");
+    await this.inner.completeUpload(u, parts, s);
+  }
+}
 const sig = () => AbortSignal.timeout(60_000);
 
 function context(b: Backend, executionId: string, batchRows = 1000): RunContext {
@@ -253,19 +319,17 @@ for (const kind of ["local", "s3rver"] as const) {
       assert.equal(count, total);
     });
 
-    test("abort mid-upload: the in-flight multipart object is absent, completed objects stay", async () => {
-      const w = await openWriter(
-        b,
-        {
-          bucketName: "dst-bucket",
-          bucketPrefix: "abort",
-          s3OutputFormatConfig: {
-            fileType: "CSV",
-            aggregationConfig: { aggregationType: "SingleFile", targetFileSize: 6 },
-          },
-        },
-        "exec-3",
-      );
+    test("abort mid-upload: parts already uploaded, the in-flight upload is aborted and leaves nothing", async () => {
+      const gated = new GatedStore(b.store);
+      const w = new S3DestinationWriter(gated, {
+        bucket: "dst-bucket",
+        fileType: "CSV",
+        perBatch: false,
+        targetBytes: 6 * MB,
+        maxOpenObjects: 32,
+        preserveSourceDataTyping: false,
+        layout: { ...layoutOf("exec-3"), bucketPrefix: "abort" },
+      });
       const fields = ["id", "payload"];
       const big = (n: number, from: number) =>
         Array.from({ length: n }, (_, i) => [from + i, "z".repeat(100)]);
@@ -275,18 +339,131 @@ for (const kind of ["local", "s3rver"] as const) {
       // ~5.5 MB: a part is uploaded but the object stays open.
       p = await w.write({ fields, rows: big(55_000, 70_000), bytes: 0 }, sig());
       assert.equal(p.recordsWritten, 70_000);
-      const ctl = new AbortController();
-      ctl.abort();
-      await assert.rejects(w.write({ fields, rows: big(10, 0), bytes: 0 }, ctl.signal));
+      assert.equal(gated.parts.length, 2, "one part of the completed object, one of the open one");
+      assert.equal((await b.openUploads("dst-bucket")).length, 1);
+      // The next part upload is in flight when the cancel comes.
+      const cancel = new AbortController();
+      const inFlight = gated.hold("uploadPart");
+      const writing = w.write({ fields, rows: big(55_000, 125_000), bytes: 0 }, sig(), cancel.signal);
+      await inFlight.reached;
+      cancel.abort();
+      inFlight.release();
+      await assert.rejects(writing, (e: unknown) => (e as Error).name === "AbortError");
       const after = await w.abort();
       assert.equal(after.recordsWritten, 70_000);
       const listed = await keys(b, "dst-bucket", "abort/");
       assert.deepEqual(listed, ["abort/orders-flow/exec-3/exec-3-part-00000.csv"]);
       assert.equal((await parseBack(b, "dst-bucket", listed[0]!, "CSV")).length, 70_000);
-      if (kind === "local") {
-        const staging = await readdir(path.join(b.dataDir, "s3", ".staging")).catch(() => []);
-        assert.deepEqual(staging, []);
+      assert.deepEqual(await b.openUploads("dst-bucket"), [], "no multipart upload is left");
+    });
+
+    test("a cancel during a commit lets the commit finish and counts the object", async () => {
+      for (const commit of ["put", "completeUpload"] as const) {
+        const gated = new GatedStore(b.store);
+        const w = new S3DestinationWriter(gated, {
+          bucket: "dst-bucket",
+          fileType: "JSON",
+          perBatch: true,
+          maxOpenObjects: 32,
+          preserveSourceDataTyping: false,
+          layout: { ...layoutOf(`commit-${commit}`), bucketPrefix: "commit" },
+        });
+        const rows =
+          commit === "put" ? rowsOf(3) : Array.from({ length: 60_000 }, (_, i) => [i, "y".repeat(100), "EU"]);
+        const hard = new AbortController();
+        const cancel = new AbortController();
+        // The signals exactly as the engine hands them out (run-executor.ts): the hard one only to "batch" writers.
+        const writeSignal = w.commitMode === "batch" ? hard.signal : cancel.signal;
+        const committing = gated.hold(commit);
+        const writing = w.write(
+          { fields: ["id", "name", "region"], rows, bytes: 0 },
+          writeSignal,
+          cancel.signal,
+        );
+        await committing.reached;
+        cancel.abort(); // S3 is about to accept the object: the cancel must not cut the call
+        committing.release();
+        const p = await writing;
+        assert.equal(p.recordsWritten, rows.length, commit);
+        const listed = await b.store.list("dst-bucket", `commit/orders-flow/commit-${commit}/`, sig());
+        assert.equal(listed.length, 1, commit);
+        assert.equal(p.bytesWritten, listed[0]!.size);
+        // After the cancel no new commit starts.
+        await assert.rejects(
+          w.write(
+            { fields: ["id", "name", "region"], rows: rowsOf(1), bytes: 0 },
+            writeSignal,
+            cancel.signal,
+          ),
+        );
+        assert.equal((await w.abort()).recordsWritten, rows.length);
       }
+    });
+
+    test("partitioned output keeps at most maxOpenObjects open: the least recently written is completed", async () => {
+      const w = new S3DestinationWriter(b.store, {
+        bucket: "dst-bucket",
+        fileType: "CSV",
+        perBatch: false,
+        maxOpenObjects: 3,
+        preserveSourceDataTyping: false,
+        layout: { ...layoutOf("exec-lru"), bucketPrefix: "lru", prefixConfig: { pathPrefixHierarchy: [] } },
+      });
+      const fields = ["id", "p"];
+      const batch = (ps: number[], from: number) => ({
+        fields,
+        rows: ps.map((v, i) => [from + i, `v${v}`]),
+        bytes: 0,
+        partitionKeys: ["p"],
+      });
+      // p0 p1 p2 open; p0 is written again (most recent), so p3 closes p1, then p4 closes p2.
+      let prog = await w.write(batch([0, 1, 2], 0), sig());
+      assert.equal(prog.recordsWritten, 0);
+      prog = await w.write(batch([0, 3, 4], 3), sig());
+      assert.equal(prog.recordsWritten, 2, "p1 and p2 were completed");
+      assert.deepEqual(await keys(b, "dst-bucket", "lru/"), [
+        "lru/orders-flow/p=v1/exec-lru-part-00001.csv",
+        "lru/orders-flow/p=v2/exec-lru-part-00002.csv",
+      ]);
+      prog = await w.write(batch([1], 6), sig()); // p1 again: a new object; closes p0
+      const fin = await w.finish(sig());
+      assert.equal(fin.recordsWritten, 7);
+      const all = await keys(b, "dst-bucket", "lru/");
+      assert.deepEqual(all, [
+        "lru/orders-flow/p=v0/exec-lru-part-00000.csv",
+        "lru/orders-flow/p=v1/exec-lru-part-00001.csv",
+        "lru/orders-flow/p=v1/exec-lru-part-00005.csv",
+        "lru/orders-flow/p=v2/exec-lru-part-00002.csv",
+        "lru/orders-flow/p=v3/exec-lru-part-00003.csv",
+        "lru/orders-flow/p=v4/exec-lru-part-00004.csv",
+      ]);
+      let n = 0;
+      for (const k of all) n += (await parseBack(b, "dst-bucket", k, "CSV")).length;
+      assert.equal(n, 7);
+    });
+
+    test("source: a record longer than the maximum record size fails the read, naming the object", async () => {
+      await b.store.put("src-bucket", "long/one.csv", Buffer.from(`id,v\n1,${"w".repeat(MB + 10)}\n`), sig());
+      const src = createS3Source(
+        {
+          connectorType: "S3",
+          sourceConnectorProperties: { S3: { bucketName: "src-bucket", bucketPrefix: "long" } },
+        },
+        { ...context(b, "x"), env: { ...b.env, s3: { ...b.env.s3, maxRecordMb: 1 } } },
+      );
+      await assert.rejects(
+        (async () => {
+          for await (const _ of src.read(sig()));
+        })(),
+        (e: unknown) => {
+          assert.ok(e instanceof ConnectorServerError);
+          assert.match(
+            e.message,
+            /^CSV s3:\/\/src-bucket\/long\/one\.csv, row 2: the record is longer than the maximum record size \(1 MB\)/,
+          );
+          return true;
+        },
+      );
     });
   });
 }

@@ -1,6 +1,6 @@
 /**
- * The S3 destination's writer (commitMode "streaming"). Objects are written as batches arrive and are
- * uploaded in parts as they grow; an object counts as written only once it is complete.
+ * The S3 destination's writer. Objects are written as batches arrive and are uploaded in parts as they
+ * grow; an object counts as written only once it is complete.
  *
  * How records are grouped into objects:
  * - aggregationType None, no targetFileSize: one object per batch (per partition);
@@ -9,6 +9,17 @@
  *   the next records go to a new one.
  * A batch whose field list differs from the open object's (e.g. source files with other headers)
  * starts a new object, since CSV headers and Parquet schemas are fixed per object.
+ *
+ * Open objects are bounded (maxOpenObjects): each buffers up to a part (5 MiB) before it uploads, so
+ * with one open object per partition value memory grew with the data. When a new partition needs an
+ * object and the limit is reached, the least recently written one is completed into a finished object
+ * (its partition's later records start another file, as AppFlow's file-per-partition output allows).
+ *
+ * Signals (commitMode "batch", so the engine hands the hard signal to write/finish): part uploads stop
+ * at once on the cancel (`stop`) signal — nothing they wrote is visible — but a commit (complete/put)
+ * only takes the hard signal. A commit that S3 accepts while a cancel aborts the call would leave an
+ * object that exists but is not counted; so after a cancel no new commit starts, and the one in flight
+ * finishes (or is cut by the hard signal after the grace period).
  */
 
 import {
@@ -30,6 +41,8 @@ export interface S3WriterOptions {
   perBatch: boolean;
   /** Complete an object once it holds this many bytes; undefined = no size limit. */
   targetBytes?: number;
+  /** Objects open at once (one per partition value at most); the least recently written is completed. */
+  maxOpenObjects: number;
   preserveSourceDataTyping: boolean;
 }
 
@@ -41,8 +54,11 @@ interface OpenObject {
 }
 
 export class S3DestinationWriter implements DestinationWriter {
-  readonly commitMode = "streaming" as const;
+  readonly commitMode = "batch" as const;
+  /** Open objects by partition, least recently written first (a Map keeps insertion order). */
   private readonly open = new Map<string, OpenObject>();
+  /** The cancel signal the engine passes with each write; finish() honours it too. */
+  private stop: AbortSignal | undefined;
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
   private nextIndex = 0;
   private readonly folder: string;
@@ -54,8 +70,11 @@ export class S3DestinationWriter implements DestinationWriter {
     this.folder = runFolder(options.layout);
   }
 
-  async write(batch: RecordBatch, signal: AbortSignal): Promise<WriteProgress> {
-    signal.throwIfAborted();
+  /** `signal` (the hard one) bounds commits; `stop` (the cancel) aborts part uploads and prevents new commits. */
+  async write(batch: RecordBatch, signal: AbortSignal, stop: AbortSignal = signal): Promise<WriteProgress> {
+    this.stop = stop;
+    stop.throwIfAborted();
+    const uploads = AbortSignal.any([signal, stop]);
     for (const [partition, rows] of groupByPartition(batch)) {
       if (rows.length === 0) continue;
       let obj = this.open.get(partition);
@@ -63,10 +82,20 @@ export class S3DestinationWriter implements DestinationWriter {
         await this.complete(partition, obj, signal);
         obj = undefined;
       }
-      obj ??= this.start(partition, batch.fields);
+      if (obj) {
+        // Most recently written last: the first entry is the one to close when the limit is reached.
+        this.open.delete(partition);
+        this.open.set(partition, obj);
+      } else {
+        while (this.open.size >= Math.max(1, this.options.maxOpenObjects)) {
+          const [lru, oldest] = this.open.entries().next().value!;
+          await this.complete(lru, oldest, signal);
+        }
+        obj = this.start(partition, batch.fields);
+      }
       await obj.encoder.write(batch.fields, rows);
       obj.records += rows.length;
-      await obj.upload.flushParts(signal);
+      await obj.upload.flushParts(uploads);
       const full = this.options.targetBytes !== undefined && obj.upload.bytes >= this.options.targetBytes;
       if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
         await this.complete(partition, obj, signal);
@@ -100,6 +129,7 @@ export class S3DestinationWriter implements DestinationWriter {
   }
 
   private async complete(partition: string, obj: OpenObject, signal: AbortSignal): Promise<void> {
+    this.stop?.throwIfAborted(); // cancelled: no new commit starts (abort() drops the open objects)
     await obj.encoder.close();
     await obj.upload.complete(signal);
     this.open.delete(partition);

@@ -7,6 +7,8 @@ import { openObjectStore } from "./open-object-store.ts";
 import { S3DestinationWriter } from "./s3-destination-writer.ts";
 
 const MB = 1024 * 1024;
+/** Each open object buffers up to one part (5 MiB) before uploading: 32 bound a run's buffers to ~160 MiB. */
+const DEFAULT_MAX_OPEN_OBJECTS = 32;
 
 export function createS3Destination(config: DestinationFlowConfig, ctx: RunContext): Destination {
   const props = config.destinationConnectorProperties.S3;
@@ -24,6 +26,7 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: RunConte
         fileType,
         perBatch: (aggregation.aggregationType ?? "None") === "None",
         targetBytes: targetMb !== undefined && targetMb > 0 ? targetMb * MB : undefined,
+        maxOpenObjects: ctx.env.s3.maxOpenObjects ?? DEFAULT_MAX_OPEN_OBJECTS,
         preserveSourceDataTyping: format.preserveSourceDataTyping ?? false,
         layout: {
           bucketPrefix: props.bucketPrefix,
