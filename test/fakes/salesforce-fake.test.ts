@@ -153,6 +153,7 @@ describe("fake Salesforce: OAuth and REST", () => {
       next = page.nextRecordsUrl;
       if (!next) assert.equal(page.done, true);
     }
+    assert.equal(ids.length, 450, "no record on two pages");
     assert.equal(new Set(ids).size, 450);
     assert.ok(ids.every((id) => typeof id === "string" && id.length === 18 && id.startsWith("001")));
 

@@ -58,6 +58,17 @@ describe("fake Salesforce: SOQL", () => {
       "SELECT Id, CloseDate FROM Opportunity WHERE CloseDate >= 2024-06-01 AND CloseDate < 2024-07-01",
     );
     assert.ok(opps.length > 0 && opps.every((o) => String(o.CloseDate).startsWith("2024-06")));
+    const blank = fake.insert("Account", { Name: "No industry" });
+    assert.deepEqual(
+      (await rows("SELECT Id FROM Account WHERE Industry = null")).map((r) => r.Id),
+      [blank],
+    );
+    const notRetail = (await rows("SELECT Id FROM Account WHERE Industry != 'Retail'")).map((r) => r.Id);
+    assert.ok(notRetail.includes(blank), "SOQL's != keeps nulls");
+    assert.ok(
+      (await rows("SELECT Id FROM Account WHERE Industry NOT IN ('Retail')")).some((r) => r.Id === blank),
+    );
+    fake.delete("Account", blank);
     const emails = await rows(
       "SELECT Email FROM Contact WHERE Email != null AND HasOptedOutOfEmail = false LIMIT 5",
     );
