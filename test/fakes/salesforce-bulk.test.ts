@@ -83,6 +83,27 @@ describe("fake Salesforce: Bulk API 2.0", () => {
     assert.equal(new Set(ids).size, 250);
   });
 
+  test("a held results call answers only once released (deterministic mid-chunk tests)", async () => {
+    const { body } = await api.json<Json>("POST", `${V}/jobs/query`, {
+      operation: "query",
+      query: "SELECT Id FROM Account",
+    });
+    advance(5000);
+    const gate = fake.hold(`/jobs/query/${body.id}/results`);
+    let answered = false;
+    const pending = api.call("GET", `${V}/jobs/query/${body.id}/results?maxRecords=10`).then((r) => {
+      answered = true;
+      return r;
+    });
+    await gate.arrived;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(answered, false);
+    gate.release();
+    const r = await pending;
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("sforce-numberofrecords"), "10");
+  });
+
   test("a query job can be aborted once, and an injected failure ends it Failed", async () => {
     const { body } = await api.json<Json>("POST", `${V}/jobs/query`, {
       operation: "query",

@@ -170,6 +170,10 @@ describe("fake Salesforce: OAuth and REST", () => {
     assert.equal(qa.records[0]!.IsDeleted, true);
     const count = (await (await api.query("SELECT COUNT() FROM Account")).json()) as Page;
     assert.deepEqual(count, { totalSize: 449, done: true, records: [] });
+    fake.configure({ countOffset: 1_000_000 });
+    const big = (await (await api.query("SELECT COUNT() FROM Account")).json()) as Page;
+    fake.configure({ countOffset: 0 });
+    assert.equal(big.totalSize, 1_000_449);
     const bad = await api.json<{ errorCode: string }[]>("GET", `${V}/query/01gnope-200`);
     assert.equal(bad.status, 400);
     assert.equal(bad.body[0]!.errorCode, "INVALID_QUERY_LOCATOR");

@@ -33,6 +33,12 @@ export interface Knobs {
   /** Change events kept for replay (Salesforce keeps 72 hours). */
   eventRetentionMs: number;
   eventRetentionCount: number;
+  /**
+   * Added to what SELECT COUNT() answers (REST only), so a test can make the org look big enough for a
+   * connector's REST-or-Bulk choice (AppFlow: Bulk API 2.0 at 1,000,000 records) without holding a
+   * million records. 0 = the true count.
+   */
+  countOffset: number;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -50,6 +56,7 @@ export const DEFAULT_KNOBS: Knobs = {
   cometdTimeoutMs: 110_000,
   eventRetentionMs: 72 * 3600_000,
   eventRetentionCount: 100_000,
+  countOffset: 0,
 };
 
 export interface FakeOptions extends Partial<Knobs> {
@@ -135,5 +142,39 @@ export class ApiUsage {
     if (this.used >= this.limit()) return requestLimitExceeded();
     this.used += 1;
     return undefined;
+  }
+}
+
+export interface Gate {
+  /** Resolves when a matching call has arrived and is being held. */
+  arrived: Promise<void>;
+  /** Lets the held call (and the gate) go. */
+  release(): void;
+}
+
+/** Holds the next call matching method + path substring until released: deterministic "mid-call" tests. */
+export class Gates {
+  private gates: { method?: string; path: string; arrive: () => void; wait: Promise<void> }[] = [];
+
+  add(path: string, method?: string): Gate {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((r) => {
+      arrive = r;
+    });
+    const wait = new Promise<void>((r) => {
+      release = r;
+    });
+    this.gates.push({ method, path, arrive, wait });
+    return { arrived, release };
+  }
+
+  /** Waits at the first matching gate (consuming it); resolves at once when none matches. */
+  async pass(method: string, path: string): Promise<void> {
+    const i = this.gates.findIndex((g) => (!g.method || g.method === method) && path.includes(g.path));
+    if (i < 0) return;
+    const [g] = this.gates.splice(i, 1);
+    g!.arrive();
+    await g!.wait;
   }
 }

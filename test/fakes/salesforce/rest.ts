@@ -29,6 +29,7 @@ export class RestApi {
     private readonly org: Org,
     private readonly defaultBatch: () => number,
     private readonly now: () => number,
+    private readonly countOffset: () => number = () => 0,
   ) {}
 
   routes(): Route[] {
@@ -94,7 +95,12 @@ export class RestApi {
     const q = ctx.url.searchParams.get("q");
     if (!q) throw badRequest("MALFORMED_QUERY", "A query string has to be specified");
     const result = runSoql(this.org, q, all, this.now());
-    if (result.count) return sendJson(ctx, 200, { totalSize: result.rows.length, done: true, records: [] });
+    if (result.count)
+      return sendJson(ctx, 200, {
+        totalSize: result.rows.length + this.countOffset(),
+        done: true,
+        records: [],
+      });
     const records = result.rows.map((r) => toJson(r, result.object.name, result.fields, this.base(ctx)));
     const batch = this.batchSize(ctx);
     if (records.length <= batch)

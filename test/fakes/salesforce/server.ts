@@ -27,6 +27,8 @@ import {
   type FaultPreset,
   type FaultRule,
   Faults,
+  type Gate,
+  Gates,
   type Knobs,
   presetFault,
 } from "./knobs.ts";
@@ -64,6 +66,8 @@ export interface FakeSalesforce {
   addValidationRule(rule: ValidationRule): void;
   injectFault(rule: FaultRule | FaultPreset, match?: Partial<FaultRule>): void;
   clearFaults(): void;
+  /** Holds the next call whose path contains `path` (after auth, before it is answered) until released. */
+  hold(path: string, method?: string): Gate;
   failNextQueryJob(message: string): void;
   failNextIngestJob(message: string): void;
   /** Drops all but the newest `keepLast` change events from retention. */
@@ -103,10 +107,16 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
     () => ({ ms: knobs.eventRetentionMs, count: knobs.eventRetentionCount }),
   );
   const cometd = new CometD(bus, () => knobs.cometdTimeoutMs);
-  const rest = new RestApi(org, () => knobs.restDefaultBatchSize, now);
+  const rest = new RestApi(
+    org,
+    () => knobs.restDefaultBatchSize,
+    now,
+    () => knobs.countOffset,
+  );
   const bulkQuery = new BulkQuery(org, () => knobs, now, USER_ID);
   const bulkIngest = new BulkIngest(org, () => knobs, now, USER_ID);
   const faults = new Faults();
+  const gates = new Gates();
   const usage = new ApiUsage(() => knobs.dailyApiLimit);
   let log: CallRecord[] = [];
   const dataRoutes: Route[] = [
@@ -161,6 +171,7 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
     addValidationRule: (rule) => void org.rules.push(rule),
     injectFault: (rule, match) => faults.add(typeof rule === "string" ? presetFault(rule, match) : rule),
     clearFaults: () => faults.clear(),
+    hold: (path, method) => gates.add(path, method),
     failNextQueryJob: (m) => bulkQuery.failNextJob(m),
     failNextIngestJob: (m) => bulkIngest.failNextJob(m),
     expireEvents: (keepLast) => bus.trim(now(), keepLast),
@@ -186,6 +197,7 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
       return;
     }
     await delay(knobs.latencyMs);
+    await gates.pass(ctx.method, ctx.path);
     bulkIngest.tick();
     const fault = faults.take(ctx.method, ctx.path);
     if (fault) throw fault;
