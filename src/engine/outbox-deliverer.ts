@@ -1,15 +1,24 @@
 /**
  * Delivers run reports from the outbox to the configured webhooks with exponential backoff. An event
  * is marked delivered only when every webhook answered 2xx, so a restart never loses one (a webhook
- * may see an event twice: at-least-once). With no webhooks, events are only logged.
+ * may see an event twice: at-least-once). With no webhooks, events are only logged. Each batch is
+ * claimed first, so several nodes deliver disjoint batches: an event normally goes out once, and
+ * receivers de-duplicate the rest by the event id. A claim outlives the slowest delivery of its
+ * batch (every POST times out), so only a dead or stalled node's claim expires and is retaken.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/open-store.ts";
-import { markDelivered, markFailed, pendingEvents } from "../store/outbox-sql.ts";
+import { claimEvents, markDelivered, markFailed, type OutboxRow } from "../store/outbox-sql.ts";
 import { Periodic } from "./periodic.ts";
+
+const BATCH = 10;
+const POST_TIMEOUT_MS = 10_000;
+const CLAIM_MS = BATCH * POST_TIMEOUT_MS + 20_000;
 
 export class OutboxDeliverer {
   private readonly periodic: Periodic;
+  readonly owner = `outbox-${randomUUID()}`;
 
   constructor(
     private readonly store: Store,
@@ -37,29 +46,32 @@ export class OutboxDeliverer {
 
   private async deliverDue(): Promise<void> {
     try {
-      const events = await pendingEvents(this.store.db, this.now(), 100);
-      for (const ev of events) {
-        try {
-          await Promise.all(this.webhooks.map((url) => post(url, ev.payload)));
-          await markDelivered(this.store.db, ev.id, this.now());
-          if (this.webhooks.length > 0) this.onDelivery("delivered");
-          this.log.info(
-            { executionId: ev.execution_id, event: ev.detail_type, delivered: this.webhooks.length },
-            "run report",
-          );
-        } catch (err) {
-          const attempts = ev.attempts + 1;
-          const backoff = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
-          await markFailed(this.store.db, ev.id, attempts, this.now() + backoff, String(err));
-          this.onDelivery("failed");
-          this.log.warn(
-            { executionId: ev.execution_id, attempts, err: String(err) },
-            "webhook delivery failed",
-          );
-        }
+      const { db, caps } = this.store;
+      for (;;) {
+        const events = await claimEvents(db, caps, this.owner, this.now(), CLAIM_MS, BATCH);
+        for (const ev of events) await this.deliver(ev);
+        if (events.length < BATCH) return;
       }
     } catch (err) {
       this.log.error({ err }, "outbox delivery failed");
+    }
+  }
+
+  private async deliver(ev: OutboxRow): Promise<void> {
+    try {
+      await Promise.all(this.webhooks.map((url) => post(url, ev.payload)));
+      await markDelivered(this.store.db, ev.id, this.now());
+      if (this.webhooks.length > 0) this.onDelivery("delivered");
+      this.log.info(
+        { executionId: ev.execution_id, event: ev.detail_type, delivered: this.webhooks.length },
+        "run report",
+      );
+    } catch (err) {
+      const attempts = ev.attempts + 1;
+      const backoff = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
+      await markFailed(this.store.db, this.owner, ev.id, attempts, this.now() + backoff, String(err));
+      this.onDelivery("failed");
+      this.log.warn({ executionId: ev.execution_id, attempts, err: String(err) }, "webhook delivery failed");
     }
   }
 }
@@ -69,7 +81,7 @@ async function post(url: string, body: string): Promise<void> {
     method: "POST",
     headers: { "content-type": "application/json" },
     body,
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
   });
   if (!res.ok) throw new Error(`webhook ${url} answered ${res.status}`);
 }

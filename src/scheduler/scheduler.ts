@@ -2,6 +2,10 @@
  * Fires scheduled flows. Each tick of a flow fires once across all nodes: the run is inserted in the
  * same transaction that moves `next_fire_at` past the tick (compare-and-set), so two schedulers
  * racing for one tick produce one run. Missed ticks (server down) fire once, not once per tick missed.
+ * An incremental window starts at the flow's watermark (the end of the last Successful run's
+ * window), so a failed, canceled or skipped run loses nothing: the next window covers it. A tick
+ * while a run of the flow is still in progress is skipped (windows never overlap), as is one over
+ * the concurrent-run quota.
  * The clock is passed to `tick(now)`, so tests drive time without sleeping.
  */
 import { flowSnapshot } from "../api/handlers/flow-view.ts";
@@ -12,7 +16,9 @@ import type { Logger } from "../logger.ts";
 import type { FlowRow } from "../store/flows-sql.ts";
 import type { Store } from "../store/open-store.ts";
 import { insertRun } from "../store/runs/create-run.ts";
+import { activeRunIds } from "../store/runs/list-runs.ts";
 import { advanceTick, dueFlows, recentStatuses, setSchedule } from "../store/schedule-sql.ts";
+import { getWatermark } from "../store/watermark-sql.ts";
 import { nextFire } from "./next-fire.ts";
 
 export interface SchedulerDeps {
@@ -70,7 +76,8 @@ export class Scheduler {
     if (threshold) {
       const recent = await recentStatuses(store.db, flow.account_id, flow.flow_name, threshold);
       if (recent.length === threshold && recent.every((s) => s === "Error")) {
-        await setSchedule(store.db, flow.account_id, flow.flow_name, "Suspended", null);
+        // Compare-and-set: an UpdateFlow/StopFlow since the read wins; the next tick decides again.
+        await setSchedule(store.db, flow.account_id, flow.flow_name, flow.row_version, "Suspended", null);
         log.warn(
           { flowName: flow.flow_name, threshold },
           "scheduled flow deactivated after consecutive failed runs",
@@ -79,19 +86,27 @@ export class Scheduler {
       }
     }
     const next = nextFire(trigger, tick, now);
-    const window =
-      props?.dataPullMode === "Incremental"
-        ? {
-            // The first incremental run pulls from firstExecutionFrom, or everything when it isn't set.
-            start:
-              flow.last_fired_at ??
-              (props.firstExecutionFrom !== undefined ? props.firstExecutionFrom * 1000 : undefined),
-            end: tick,
-          }
-        : undefined;
+    const incremental = props?.dataPullMode === "Incremental";
     const id = this.deps.newId();
     const created = await store.db.transaction().execute(async (trx) => {
+      // The tick moves on first: it locks the flow row, so no other run of it starts meanwhile.
       if (!(await advanceTick(trx, flow.account_id, flow.flow_name, tick, next ?? null))) return false;
+      let window: { start?: number; end: number } | undefined;
+      if (incremental) {
+        if ((await activeRunIds(trx, flow.account_id, flow.flow_name)).length > 0) {
+          log.warn(
+            { flowName: flow.flow_name, tick },
+            "tick skipped: a run of the flow is still in progress",
+          );
+          return false;
+        }
+        // Read after the active check: a run that ended committed its watermark with its end.
+        // The first incremental run pulls from firstExecutionFrom, or everything when it isn't set.
+        const from =
+          (await getWatermark(trx, flow.account_id, flow.flow_name)) ??
+          (props?.firstExecutionFrom !== undefined ? props.firstExecutionFrom * 1000 : undefined);
+        window = { ...(from !== undefined ? { start: from } : {}), end: tick };
+      }
       try {
         await insertRun(
           trx,
@@ -104,6 +119,7 @@ export class Scheduler {
             triggerType: "Scheduled",
             flowSnapshot: JSON.stringify(flowSnapshot(flow, window)),
             now,
+            ...(window ? { window } : {}),
           },
           this.deps.maxActiveRunsPerAccount,
         );

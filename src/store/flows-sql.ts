@@ -1,9 +1,10 @@
 /** Flow rows: one statement per function. Writes are compare-and-set on row_version so none is lost. */
 import { type Kysely, sql } from "kysely";
-import { QuotaExceededError } from "../domain/errors.ts";
+import { ConflictError, QuotaExceededError, ResourceNotFoundError } from "../domain/errors.ts";
 import type { StoreCapabilities } from "./open-store.ts";
 import type { Database, FlowsTable } from "./schema.ts";
 import { deleteTags, putTags } from "./tags-sql.ts";
+import { deleteWatermark } from "./watermark-sql.ts";
 
 export type FlowRow = FlowsTable;
 
@@ -130,29 +131,74 @@ export async function insertFlowWithTags(
   row: FlowRow,
   tags: Record<string, string>,
   maxFlows: number,
-): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  /** Runs first in the transaction (the request's clientToken record). */
+  first?: (trx: Kysely<Database>) => Promise<void>,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await first?.(trx);
     if (caps.dialect === "postgres") {
       await sql`select pg_advisory_xact_lock(hashtext(${`sluice-flows:${row.account_id}`}))`.execute(trx);
     }
     if ((await countFlows(trx, row.account_id)) >= maxFlows) {
       throw new QuotaExceededError(`The account already has the maximum of ${maxFlows} flows`);
     }
-    if (!(await insertFlow(trx, row))) return false;
+    // Thrown, not returned: the transaction (and a clientToken record in it) must roll back.
+    if (!(await insertFlow(trx, row))) throw new ConflictError(`Flow ${row.flow_name} already exists`);
     await putTags(trx, row.account_id, row.flow_arn, tags);
-    return true;
   });
 }
 
-/** DeleteFlow's write: the flow, its tags and its run records, in one transaction. */
-export async function deleteFlowAndRecords(db: Kysely<Database>, row: FlowRow): Promise<boolean> {
+/**
+ * Locks a flow row for the rest of the transaction (PostgreSQL; SQLite transactions are serial):
+ * `share` for creating a run of it, `update` for deleting it. Throws when the flow is gone.
+ */
+export async function lockFlow(
+  trx: Kysely<Database>,
+  caps: StoreCapabilities,
+  accountId: string,
+  flowName: string,
+  mode: "share" | "update",
+): Promise<void> {
+  let q = trx
+    .selectFrom("flows")
+    .select("flow_name")
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName);
+  if (caps.dialect === "postgres") q = mode === "share" ? q.forShare() : q.forUpdate();
+  if (!(await q.executeTakeFirst())) throw new ResourceNotFoundError(`Flow ${flowName} does not exist`);
+}
+
+export type DeleteFlowResult = { deleted: true } | { deleted: false; activeRuns: number };
+
+/**
+ * DeleteFlow as one decision: with the flow row locked (no run can be created meanwhile), a flow
+ * with no InProgress/CancelStarted run is deleted with its tags, watermark and run records; one
+ * with active runs is left as it is.
+ */
+export async function deleteIdleFlow(
+  db: Kysely<Database>,
+  caps: StoreCapabilities,
+  row: Pick<FlowRow, "account_id" | "flow_name" | "flow_arn">,
+): Promise<DeleteFlowResult> {
   return db.transaction().execute(async (trx) => {
+    await lockFlow(trx, caps, row.account_id, row.flow_name, "update");
+    const active = await trx
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("account_id", "=", row.account_id)
+      .where("flow_name", "=", row.flow_name)
+      .where("status", "in", ["InProgress", "CancelStarted"])
+      .executeTakeFirstOrThrow();
+    await caps.interleave?.("delete-flow", trx);
+    if (Number(active.n) > 0) return { deleted: false, activeRuns: Number(active.n) };
     await trx
       .deleteFrom("runs")
       .where("account_id", "=", row.account_id)
       .where("flow_name", "=", row.flow_name)
       .execute();
     await deleteTags(trx, row.account_id, row.flow_arn);
-    return deleteFlowRow(trx, row.account_id, row.flow_name);
+    await deleteWatermark(trx, row.account_id, row.flow_name);
+    await deleteFlowRow(trx, row.account_id, row.flow_name);
+    return { deleted: true };
   });
 }

@@ -160,6 +160,23 @@ function migrationsFor(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    "0101_store_fences": {
+      async up(db: Kysely<unknown>) {
+        // The incremental watermark: how far the flow's source has been pulled by Successful runs.
+        await db.schema
+          .createTable("flow_watermarks")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("flow_name", "text", (c) => c.notNull())
+          .addColumn("pulled_until", big, (c) => c.notNull())
+          .addPrimaryKeyConstraint("flow_watermarks_pk", ["account_id", "flow_name"])
+          .execute();
+        // An incremental run's window end: the watermark its success advances to.
+        await db.schema.alterTable("runs").addColumn("watermark_to", big).execute();
+        // Outbox deliveries are claimed by one node at a time; an expired claim is retaken.
+        await db.schema.alterTable("outbox").addColumn("claimed_by", "text").execute();
+        await db.schema.alterTable("outbox").addColumn("claim_expires_at", big).execute();
+      },
+    },
   };
 }
 

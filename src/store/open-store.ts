@@ -18,7 +18,18 @@ export interface StoreCapabilities {
   skipLocked: boolean;
   /** PostgreSQL: the LISTEN/NOTIFY channel for a topic, scoped to this store's schema. */
   channel?: (topic: NotifyTopic) => string;
+  /** The embedder's hook at each transaction's decision point (see TxPoint); none by default. */
+  interleave?: InterleaveHook;
 }
+
+/**
+ * Points inside store transactions where the deciding write is done and the commit is next: a
+ * concurrent transaction started from the hook meets this one's row locks (PostgreSQL) or waits
+ * behind it (SQLite), so every interleaving of a race can be produced on purpose (fault injection,
+ * the race tests).
+ */
+export type TxPoint = "cancel-runs" | "end-run" | "claim-run" | "create-run" | "delete-flow";
+export type InterleaveHook = (point: TxPoint, trx: Kysely<Database>) => Promise<void>;
 
 /** Cross-process signals: a run was queued; runs were cancelled (payload: JSON array of ids). */
 export type NotifyTopic = "runs" | "cancel";
@@ -44,6 +55,7 @@ export interface StoreOptions {
   pgSchema?: string;
   /** Called with every query's duration (metrics). */
   onQuery?: (kind: string, ms: number) => void;
+  interleave?: InterleaveHook;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -55,6 +67,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const store = opts.databaseUrl
     ? await openPostgres(opts.databaseUrl, opts.pgSchema, logQueries(opts.onQuery))
     : openSqlite(opts.dataDir, logQueries(opts.onQuery));
+  if (opts.interleave) store.caps.interleave = opts.interleave;
   // Kysely's migrator, without a schema, takes a migration table in ANY schema of the database for
   // its own and then fails on the missing one in ours: pin it to the schema this store works in.
   const migrationTableSchema = store.caps.dialect === "postgres" ? await currentSchema(store.db) : undefined;

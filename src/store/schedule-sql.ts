@@ -1,6 +1,8 @@
 /**
  * Scheduled flows' ticks. A tick fires once across all nodes: the run is created in the same
  * transaction as a compare-and-set of `next_fire_at` from the tick being fired to the next one.
+ * Every write here bumps `row_version`, like UpdateFlow's, so no read-modify-write of a flow row
+ * (UpdateFlow, StopFlow, a tick) can write back a state another one changed meanwhile.
  */
 import type { Kysely } from "kysely";
 import type { Database } from "./schema.ts";
@@ -27,7 +29,7 @@ export async function advanceTick(
 ): Promise<boolean> {
   const res = await db
     .updateTable("flows")
-    .set({ next_fire_at: next, last_fired_at: tick })
+    .set((eb) => ({ next_fire_at: next, last_fired_at: tick, row_version: eb("row_version", "+", 1) }))
     .where("account_id", "=", accountId)
     .where("flow_name", "=", flowName)
     .where("flow_status", "=", "Active")
@@ -36,18 +38,21 @@ export async function advanceTick(
   return Number(res.numUpdatedRows) === 1;
 }
 
+/** StartFlow/StopFlow of a schedule: compare-and-set on the version read; false when it changed. */
 export async function setSchedule(
   db: Kysely<Database>,
   accountId: string,
   flowName: string,
+  expectedVersion: number,
   status: string,
   nextFireAt: number | null,
 ): Promise<boolean> {
   const res = await db
     .updateTable("flows")
-    .set({ flow_status: status, next_fire_at: nextFireAt })
+    .set({ flow_status: status, next_fire_at: nextFireAt, row_version: expectedVersion + 1 })
     .where("account_id", "=", accountId)
     .where("flow_name", "=", flowName)
+    .where("row_version", "=", expectedVersion)
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }

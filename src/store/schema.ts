@@ -23,7 +23,7 @@ export interface FlowsTable {
   last_updated_by: string;
   /** Scheduled flows: the next tick to fire (null when inactive or past scheduleEndTime). */
   next_fire_at: number | null;
-  /** Scheduled flows: the tick fired last; the next incremental window starts here. */
+  /** Scheduled flows: the tick fired last (incremental windows start at the watermark instead). */
   last_fired_at: number | null;
   /** Bumped on every write: updates are compare-and-set on it so no concurrent update is lost. */
   row_version: number;
@@ -90,6 +90,15 @@ export interface RunsTable {
   lease_owner: string | null;
   lease_expires_at: number | null;
   cancel_requested_at: number | null;
+  /** Incremental scheduled runs: the end of the pulled window; a Successful end moves the watermark here. */
+  watermark_to: number | null;
+}
+
+export interface FlowWatermarksTable {
+  account_id: string;
+  flow_name: string;
+  /** Source data up to this time (epoch ms) was transferred by a Successful run. */
+  pulled_until: number;
 }
 
 export interface OutboxTable {
@@ -103,6 +112,9 @@ export interface OutboxTable {
   next_attempt_at: number;
   delivered_at: number | null;
   last_error: string | null;
+  /** The node delivering the event now, until claim_expires_at (then any node may retake it). */
+  claimed_by: string | null;
+  claim_expires_at: number | null;
 }
 
 export interface Database {
@@ -112,4 +124,5 @@ export interface Database {
   idempotency: IdempotencyTable;
   runs: RunsTable;
   outbox: OutboxTable;
+  flow_watermarks: FlowWatermarksTable;
 }

@@ -1,27 +1,25 @@
 /** StartFlow, StopFlow, CancelFlowExecutions, DescribeFlowExecutionRecords. */
 import { randomUUID } from "node:crypto";
 import type { App, Caller } from "../../app.ts";
-import { ConflictError, ResourceNotFoundError, UnsupportedOperationError } from "../../domain/errors.ts";
+import { ConflictError, UnsupportedOperationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
-import { type FlowRow, getFlow } from "../../store/flows-sql.ts";
+import type { FlowRow } from "../../store/flows-sql.ts";
+import { withToken } from "../../store/idempotency-sql.ts";
 import { createRun } from "../../store/runs/create-run.ts";
 import { listRuns } from "../../store/runs/list-runs.ts";
 import { setSchedule } from "../../store/schedule-sql.ts";
 import { definitionOf, executionRecord, flowSnapshot } from "./flow-view.ts";
-import { idempotent } from "./idempotency.ts";
+import { casFlow, mustGetFlow } from "./flow-writes.ts";
+import { idempotent, type TokenGuard } from "./idempotency.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
 import { cancelFlowRuns } from "./run-control.ts";
 
-async function mustGetFlow(app: App, caller: Caller, flowName: string) {
-  const row = await getFlow(app.store.db, caller.accountId, flowName);
-  if (!row) throw new ResourceNotFoundError(`Flow ${flowName} does not exist`);
-  return row;
-}
-
 export async function startFlow(app: App, caller: Caller, input: { flowName: string; clientToken?: string }) {
-  return idempotent(app, caller, "StartFlow", input, async () => {
+  return idempotent(app, caller, "StartFlow", input, async (guard) => {
     const row = await mustGetFlow(app, caller, input.flowName);
-    if (row.trigger_type === "Scheduled") return activateSchedule(app, row);
+    if (row.trigger_type === "Scheduled") {
+      return casFlow(app, caller, input.flowName, (cur) => activateSchedule(app, cur, guard));
+    }
     if (row.trigger_type !== "OnDemand") {
       throw new UnsupportedOperationError(
         `Flow ${row.flow_name} is an ${row.trigger_type} flow; event triggers are not implemented`,
@@ -31,11 +29,13 @@ export async function startFlow(app: App, caller: Caller, input: { flowName: str
       throw new ConflictError(`Flow ${row.flow_name} is ${row.flow_status}; only an Active flow can start`);
     }
     const snapshot = flowSnapshot(row);
+    const executionId = randomUUID();
+    const response = { flowArn: row.flow_arn, flowStatus: row.flow_status, executionId };
     const run = await createRun(
       app.store.db,
       app.store.caps,
       {
-        executionId: randomUUID(),
+        executionId,
         accountId: caller.accountId,
         flowName: row.flow_name,
         flowArn: row.flow_arn,
@@ -44,6 +44,7 @@ export async function startFlow(app: App, caller: Caller, input: { flowName: str
         now: app.now(),
       },
       app.config.limits.maxActiveRunsPerAccount,
+      guard(response),
     );
     app.log.info(
       { executionId: run.execution_id, flowName: row.flow_name, account: caller.accountId },
@@ -51,12 +52,16 @@ export async function startFlow(app: App, caller: Caller, input: { flowName: str
     );
     app.metrics.runsStarted.inc({ flow: row.flow_name, trigger: row.trigger_type });
     app.workers.wake();
-    return { flowArn: row.flow_arn, flowStatus: row.flow_status, executionId: run.execution_id };
+    return response;
   });
 }
 
 /** StartFlow of a scheduled flow activates it: no run now, runs at its schedule's ticks. */
-async function activateSchedule(app: App, row: FlowRow) {
+async function activateSchedule(
+  app: App,
+  row: FlowRow,
+  guard: TokenGuard<{ flowArn: string; flowStatus: string }>,
+) {
   if (row.flow_status === "Active") throw new ConflictError(`Flow ${row.flow_name} is already active`);
   const next = firstFire(definitionOf(row).triggerConfig, app.now());
   if (next === undefined) {
@@ -64,22 +69,33 @@ async function activateSchedule(app: App, row: FlowRow) {
       `Flow ${row.flow_name} has no run left in its schedule (scheduleEndTime has passed)`,
     );
   }
-  await setSchedule(app.store.db, row.account_id, row.flow_name, "Active", next);
-  return { flowArn: row.flow_arn, flowStatus: "Active" };
+  const response = { flowArn: row.flow_arn, flowStatus: "Active" };
+  const ok = await withToken(app.store.db, guard(response), (db) =>
+    setSchedule(db, row.account_id, row.flow_name, row.row_version, "Active", next),
+  );
+  return ok ? response : undefined;
 }
 
 /** StopFlow deactivates a scheduled flow: no new runs. Runs in progress are not cancelled. */
 export async function stopFlow(app: App, caller: Caller, input: { flowName: string }) {
-  const row = await mustGetFlow(app, caller, input.flowName);
-  if (row.trigger_type === "OnDemand") {
-    throw new UnsupportedOperationError(
-      `Flow ${row.flow_name} is an on-demand flow; StopFlow deactivates scheduled and event-triggered flows only`,
+  return casFlow(app, caller, input.flowName, async (row) => {
+    if (row.trigger_type === "OnDemand") {
+      throw new UnsupportedOperationError(
+        `Flow ${row.flow_name} is an on-demand flow; StopFlow deactivates scheduled and event-triggered flows only`,
+      );
+    }
+    if (row.flow_status !== "Active")
+      throw new ConflictError(`Flow ${row.flow_name} is not active (${row.flow_status})`);
+    const ok = await setSchedule(
+      app.store.db,
+      row.account_id,
+      row.flow_name,
+      row.row_version,
+      "Suspended",
+      null,
     );
-  }
-  if (row.flow_status !== "Active")
-    throw new ConflictError(`Flow ${row.flow_name} is not active (${row.flow_status})`);
-  await setSchedule(app.store.db, row.account_id, row.flow_name, "Suspended", null);
-  return { flowArn: row.flow_arn, flowStatus: "Suspended" };
+    return ok ? { flowArn: row.flow_arn, flowStatus: "Suspended" } : undefined;
+  });
 }
 
 export async function cancelFlowExecutions(

@@ -1,22 +1,18 @@
 /** CreateFlow, DescribeFlow, ListFlows, UpdateFlow, DeleteFlow: thin, over the store modules. */
 import type { App, Caller } from "../../app.ts";
 import { flowArn } from "../../domain/arn.ts";
-import { ConflictError, ResourceNotFoundError, ValidationError } from "../../domain/errors.ts";
+import { ConflictError, ValidationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
-import {
-  deleteFlowAndRecords,
-  getFlow,
-  insertFlowWithTags,
-  listFlows,
-  updateFlowRow,
-} from "../../store/flows-sql.ts";
+import { getFlow, insertFlowWithTags, listFlows, updateFlowRow } from "../../store/flows-sql.ts";
+import { withToken } from "../../store/idempotency-sql.ts";
 import { latestRun, latestRuns } from "../../store/runs/list-runs.ts";
 import { getTags, getTagsOf } from "../../store/tags-sql.ts";
 import { checkFlow, type FlowParts } from "./flow-checks.ts";
 import { definitionOf, flowDescription, flowSummary, type StoredDefinition } from "./flow-view.ts";
+import { casFlow, mustGetFlow } from "./flow-writes.ts";
 import { idempotent } from "./idempotency.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
-import { forceEndRuns } from "./run-control.ts";
+import { deleteFlowWhenIdle } from "./run-control.ts";
 
 export interface CreateFlowInput extends FlowParts {
   flowName: string;
@@ -28,7 +24,7 @@ export interface CreateFlowInput extends FlowParts {
 }
 
 export async function createFlow(app: App, caller: Caller, input: CreateFlowInput) {
-  return idempotent(app, caller, "CreateFlow", input, async () => {
+  return idempotent(app, caller, "CreateFlow", input, async (guard) => {
     if (await getFlow(app.store.db, caller.accountId, input.flowName)) {
       throw new ConflictError(`Flow ${input.flowName} already exists`);
     }
@@ -36,7 +32,8 @@ export async function createFlow(app: App, caller: Caller, input: CreateFlowInpu
     const now = app.now();
     const arn = flowArn(caller.region, caller.accountId, input.flowName);
     const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : "Draft";
-    const ok = await insertFlowWithTags(
+    const response = { flowArn: arn, flowStatus: status };
+    await insertFlowWithTags(
       app.store.db,
       app.store.caps,
       {
@@ -60,9 +57,9 @@ export async function createFlow(app: App, caller: Caller, input: CreateFlowInpu
       },
       input.tags ?? {},
       app.config.limits.maxFlowsPerAccount,
+      guard(response),
     );
-    if (!ok) throw new ConflictError(`Flow ${input.flowName} already exists`);
-    return { flowArn: arn, flowStatus: status };
+    return response;
   });
 }
 
@@ -76,12 +73,6 @@ function storedDefinition(i: CreateFlowInput | UpdateFlowInput, prior?: StoredDe
     tasks: i.tasks,
     metadataCatalogConfig: i.metadataCatalogConfig ?? prior?.metadataCatalogConfig,
   };
-}
-
-async function mustGetFlow(app: App, caller: Caller, flowName: string) {
-  const row = await getFlow(app.store.db, caller.accountId, flowName);
-  if (!row) throw new ResourceNotFoundError(`Flow ${flowName} does not exist`);
-  return row;
 }
 
 export async function describeFlow(app: App, caller: Caller, input: { flowName: string }) {
@@ -127,7 +118,7 @@ export interface UpdateFlowInput extends FlowParts {
 }
 
 export async function updateFlow(app: App, caller: Caller, input: UpdateFlowInput) {
-  return idempotent(app, caller, "UpdateFlow", input, async () => {
+  return idempotent(app, caller, "UpdateFlow", input, async (guard) => {
     const row = await mustGetFlow(app, caller, input.flowName);
     if (input.sourceFlowConfig.connectorType !== row.source_type) {
       throw new ValidationError(
@@ -140,29 +131,33 @@ export async function updateFlow(app: App, caller: Caller, input: UpdateFlowInpu
       );
     }
     await checkFlow(app, caller, input);
-    const prior = definitionOf(row);
-    const next = storedDefinition(input, prior);
-    // A new schema version when what the records look like changes: the mappings (tasks).
-    const schemaChanged = JSON.stringify(prior.tasks) !== JSON.stringify(next.tasks);
-    const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : row.flow_status;
-    // An active schedule follows its new expression from now on.
-    const nextFire =
-      status === "Active" && input.triggerConfig.triggerType === "Scheduled"
-        ? (firstFire(input.triggerConfig, app.now()) ?? null)
-        : null;
-    const ok = await updateFlowRow(app.store.db, caller.accountId, input.flowName, row.row_version, {
-      definition: JSON.stringify(next),
-      trigger_type: input.triggerConfig.triggerType,
-      flow_status: status,
-      schema_version: row.schema_version + (schemaChanged ? 1 : 0),
-      description: next.description ?? null,
-      next_fire_at: nextFire,
-      updated_at: app.now(),
-      last_updated_by: caller.principalArn,
+    // Decided on the row as it is at the write: a StopFlow or tick in between is re-read, not undone.
+    return casFlow(app, caller, input.flowName, async (cur) => {
+      const prior = definitionOf(cur);
+      const next = storedDefinition(input, prior);
+      // A new schema version when what the records look like changes: the mappings (tasks).
+      const schemaChanged = JSON.stringify(prior.tasks) !== JSON.stringify(next.tasks);
+      const status = input.triggerConfig.triggerType === "OnDemand" ? "Active" : cur.flow_status;
+      // An active schedule follows its new expression from now on.
+      const nextFire =
+        status === "Active" && input.triggerConfig.triggerType === "Scheduled"
+          ? (firstFire(input.triggerConfig, app.now()) ?? null)
+          : null;
+      const response = { flowStatus: status };
+      const ok = await withToken(app.store.db, guard(response), (db) =>
+        updateFlowRow(db, caller.accountId, input.flowName, cur.row_version, {
+          definition: JSON.stringify(next),
+          trigger_type: input.triggerConfig.triggerType,
+          flow_status: status,
+          schema_version: cur.schema_version + (schemaChanged ? 1 : 0),
+          description: next.description ?? null,
+          next_fire_at: nextFire,
+          updated_at: app.now(),
+          last_updated_by: caller.principalArn,
+        }),
+      );
+      return ok ? response : undefined;
     });
-    if (!ok)
-      throw new ConflictError(`Flow ${input.flowName} was changed by another request; retry the update`);
-    return { flowStatus: status };
   });
 }
 
@@ -172,9 +167,6 @@ export async function deleteFlow(
   input: { flowName: string; forceDelete?: boolean },
 ) {
   const row = await mustGetFlow(app, caller, input.flowName);
-  await forceEndRuns(app, caller, row.flow_name, input.forceDelete === true);
-  if (!(await deleteFlowAndRecords(app.store.db, row))) {
-    throw new ResourceNotFoundError(`Flow ${input.flowName} does not exist`);
-  }
+  await deleteFlowWhenIdle(app, caller, row, input.forceDelete === true);
   return {};
 }

@@ -1,60 +1,56 @@
 /**
  * clientToken idempotency: the same token with the same request returns the first result for the
- * retention window (8 h); the same token with a different request is a ConflictException. The token
- * is reserved in the store before the work starts, so a retry that overlaps the original (on this
- * node or another) waits for its result instead of doing the work twice.
+ * retention window (8 h); the same token with a different request is a ConflictException. The
+ * token's record is written by the transaction that does the work (the handler passes `guard` to
+ * its store write), so a retry that overlaps the original — on this node or another — waits for
+ * that transaction, and one whose node died mid-request does the work itself: exactly once.
  */
 import { createHash } from "node:crypto";
+import type { Kysely } from "kysely";
 import type { App, Caller } from "../../app.ts";
 import { ConflictError } from "../../domain/errors.ts";
-import {
-  completeToken,
-  findIdempotent,
-  PENDING,
-  releaseToken,
-  reserveToken,
-  type TokenKey,
-} from "../../store/idempotency-sql.ts";
+import { findIdempotent, recordToken, type TokenKey, TokenTaken } from "../../store/idempotency-sql.ts";
+import type { Database } from "../../store/schema.ts";
 
-const WAIT_MS = 30_000;
+/** Given the answer the work will return, the statement the work's transaction runs first. */
+export type TokenGuard<T> = (response: T) => ((trx: Kysely<Database>) => Promise<void>) | undefined;
 
 export async function idempotent<T>(
   app: App,
   caller: Caller,
   operation: string,
   input: { clientToken?: string },
-  run: () => Promise<T>,
+  run: (guard: TokenGuard<T>) => Promise<T>,
 ): Promise<T> {
   const token = input.clientToken;
-  if (!token) return run();
+  if (!token) return run(() => undefined);
   const key: TokenKey = { account_id: caller.accountId, operation, client_token: token };
   const hash = createHash("sha256").update(stableJson(input)).digest("hex");
-  const db = app.store.db;
-  const deadline = app.now() + WAIT_MS;
-  for (;;) {
-    await releaseToken(db, key, app.now() - app.config.limits.idempotencyMs); // an expired record frees the token
-    if (await reserveToken(db, key, hash, app.now())) {
-      let result: T;
-      try {
-        result = await run();
-      } catch (err) {
-        await releaseToken(db, key);
-        throw err;
-      }
-      await completeToken(db, key, JSON.stringify(result));
-      return result;
-    }
-    const prior = await findIdempotent(db, key);
-    if (prior && prior.request_hash !== hash) {
+  const liveSince = () => app.now() - app.config.limits.idempotencyMs;
+  const answered = async (): Promise<T | undefined> => {
+    const prior = await findIdempotent(app.store.db, key, liveSince());
+    if (!prior) return undefined;
+    if (prior.request_hash !== hash) {
       throw new ConflictError(`clientToken ${token} was already used with a different ${operation} request`);
     }
-    if (prior && prior.response !== PENDING) return JSON.parse(prior.response) as T;
-    // Another request with this token is still working (or just failed and released it): try again.
-    if (app.now() > deadline) {
-      throw new ConflictError(`A request with clientToken ${token} is still in progress; retry later`);
+    return JSON.parse(prior.response) as T;
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const prior = await answered();
+    if (prior !== undefined) return prior;
+    try {
+      return await run(
+        (response) => (trx) => recordToken(trx, key, hash, JSON.stringify(response), app.now(), liveSince()),
+      );
+    } catch (err) {
+      // Another request with this token committed first (it was in flight): its result is the
+      // answer, also when our work then failed because of what that one did (e.g. "already exists").
+      const prior = await answered();
+      if (prior !== undefined) return prior;
+      if (!(err instanceof TokenTaken)) throw err;
     }
-    await new Promise((r) => setTimeout(r, 20));
   }
+  throw new ConflictError(`A request with clientToken ${token} is still in progress; retry later`);
 }
 
 /** JSON with sorted keys, so member order doesn't change the request's identity. */

@@ -1,6 +1,7 @@
 /** Cancelling runs from a request: commit the cancel in the store, then tell this process's workers. */
 import type { App, Caller } from "../../app.ts";
 import { ConflictError } from "../../domain/errors.ts";
+import { deleteIdleFlow, type FlowRow } from "../../store/flows-sql.ts";
 import { type CancelResult, cancelRuns } from "../../store/runs/cancel-runs.ts";
 import { activeRunIds } from "../../store/runs/list-runs.ts";
 
@@ -30,27 +31,36 @@ export async function cancelFlowRuns(
 }
 
 /**
- * DeleteFlow's rule: runs in progress block it unless forceDelete, which cancels them, waits for
- * them to end (bounded by the cancel grace period); DeleteFlow then removes the flow's run records.
+ * DeleteFlow's rule: a flow with runs in progress is not deleted (ConflictException) unless
+ * forceDelete, which cancels them and waits (bounded by the cancel grace and force periods) until
+ * every run is terminal. The delete itself re-checks in its own transaction, with the flow locked
+ * against new runs, so a run started or still stopping at that moment is never deleted.
  */
-export async function forceEndRuns(
+export async function deleteFlowWhenIdle(
   app: App,
   caller: Caller,
-  flowName: string,
+  row: FlowRow,
   force: boolean,
 ): Promise<void> {
-  const active = await activeRunIds(app.store.db, caller.accountId, flowName);
-  if (active.length > 0 && !force) {
-    throw new ConflictError(
-      `Flow ${flowName} has ${active.length} run(s) in progress; cancel them first or delete with forceDelete`,
-    );
-  }
-  if (active.length > 0) {
-    await cancelFlowRuns(app, caller, flowName, undefined);
-    const { cancelGraceMs, cancelForceMs } = app.config.engine;
-    const deadline = app.now() + cancelGraceMs + cancelForceMs + 5_000;
+  const { cancelGraceMs, cancelForceMs } = app.config.engine;
+  const deadline = app.now() + cancelGraceMs + cancelForceMs + 5_000;
+  for (;;) {
+    const r = await deleteIdleFlow(app.store.db, app.store.caps, row);
+    if (r.deleted) return;
+    if (!force) {
+      throw new ConflictError(
+        `Flow ${row.flow_name} has ${r.activeRuns} run(s) in progress; cancel them first or delete with forceDelete`,
+      );
+    }
+    if (app.now() >= deadline) {
+      throw new ConflictError(
+        `Flow ${row.flow_name} still has ${r.activeRuns} run(s) stopping; the flow was not deleted, retry the delete`,
+      );
+    }
+    // Cancel every run (again: one may have started since), then wait for all of them to end.
+    await cancelFlowRuns(app, caller, row.flow_name, undefined);
     while (
-      (await activeRunIds(app.store.db, caller.accountId, flowName)).length > 0 &&
+      (await activeRunIds(app.store.db, caller.accountId, row.flow_name)).length > 0 &&
       app.now() < deadline
     ) {
       await new Promise((r) => setTimeout(r, 50));

@@ -54,6 +54,7 @@ export async function cancelRuns(
     const cancelStarted = changed.filter((r) => r.status === "CancelStarted").map((r) => r.execution_id);
     // Workers in other processes hear of it the moment this commits (and at their next heartbeat anyway).
     if (cancelStarted.length > 0) await notify(trx, caps, "cancel", cancelStarted);
+    await caps.interleave?.("cancel-runs", trx);
     if (!unique)
       return { invalidExecutions: [], cancelStarted, canceled: canceled.map((r) => r.execution_id) };
 

@@ -14,26 +14,30 @@ export async function claimRun(
   now: number,
   leaseMs: number,
 ): Promise<RunsTable | undefined> {
-  let next = db
-    .selectFrom("runs")
-    .select("execution_id")
-    .where("status", "=", "InProgress")
-    .where("claimed", "=", 0)
-    .orderBy("created_at")
-    .limit(1);
-  if (caps.skipLocked) next = next.forUpdate().skipLocked();
-  return db
-    .updateTable("runs")
-    .set({
-      claimed: 1,
-      lease_owner: owner,
-      lease_expires_at: now + leaseMs,
-      started_at: now,
-      updated_at: now,
-    })
-    .where("execution_id", "=", (eb) => eb.selectFrom(next.as("n")).select("n.execution_id"))
-    .where("status", "=", "InProgress")
-    .where("claimed", "=", 0)
-    .returningAll()
-    .executeTakeFirst();
+  return db.transaction().execute(async (trx) => {
+    let next = trx
+      .selectFrom("runs")
+      .select("execution_id")
+      .where("status", "=", "InProgress")
+      .where("claimed", "=", 0)
+      .orderBy("created_at")
+      .limit(1);
+    if (caps.skipLocked) next = next.forUpdate().skipLocked();
+    const row = await trx
+      .updateTable("runs")
+      .set({
+        claimed: 1,
+        lease_owner: owner,
+        lease_expires_at: now + leaseMs,
+        started_at: now,
+        updated_at: now,
+      })
+      .where("execution_id", "=", (eb) => eb.selectFrom(next.as("n")).select("n.execution_id"))
+      .where("status", "=", "InProgress")
+      .where("claimed", "=", 0)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await caps.interleave?.("claim-run", trx);
+    return row;
+  });
 }

@@ -1,6 +1,7 @@
 /** StartFlow's insert: the run exists InProgress from this commit on, claimed or not, with its start report. */
 import { type Kysely, sql } from "kysely";
 import { QuotaExceededError } from "../../domain/errors.ts";
+import { lockFlow } from "../flows-sql.ts";
 import { notify } from "../notify-sql.ts";
 import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
@@ -14,6 +15,8 @@ export interface NewRun {
   triggerType: string;
   flowSnapshot: string;
   now: number;
+  /** Incremental scheduled runs: the source window (epoch ms); its end is the watermark a success sets. */
+  window?: { start?: number; end: number };
 }
 
 export async function createRun(
@@ -21,8 +24,13 @@ export async function createRun(
   caps: StoreCapabilities,
   run: NewRun,
   maxActivePerAccount: number,
+  /** Runs first in the transaction (the request's clientToken record). */
+  first?: (trx: Kysely<Database>) => Promise<void>,
 ): Promise<RunsTable> {
-  return db.transaction().execute((trx) => insertRun(trx, caps, run, maxActivePerAccount));
+  return db.transaction().execute(async (trx) => {
+    await first?.(trx);
+    return insertRun(trx, caps, run, maxActivePerAccount);
+  });
 }
 
 /** The insert inside a caller's transaction (the scheduler fires a tick and creates its run atomically). */
@@ -32,6 +40,9 @@ export async function insertRun(
   run: NewRun,
   maxActivePerAccount: number,
 ): Promise<RunsTable> {
+  // The flow must still exist when the run commits: DeleteFlow takes this row exclusively, so a
+  // run is never created for a flow being deleted (and a delete sees every run created before it).
+  await lockFlow(trx, caps, run.accountId, run.flowName, "share");
   // Serializes quota checks of one account across processes (SQLite transactions are serial already).
   if (caps.dialect === "postgres") {
     await sql`select pg_advisory_xact_lock(hashtext(${`sluice-runs:${run.accountId}`}))`.execute(trx);
@@ -61,8 +72,8 @@ export async function insertRun(
       updated_at: run.now,
       started_at: null,
       ended_at: null,
-      data_pull_start: null,
-      data_pull_end: null,
+      data_pull_start: run.window?.start ?? null,
+      data_pull_end: run.window?.end ?? null,
       records_processed: 0,
       records_written: 0,
       records_dropped: 0,
@@ -76,10 +87,12 @@ export async function insertRun(
       lease_owner: null,
       lease_expires_at: null,
       cancel_requested_at: null,
+      watermark_to: run.window?.end ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
   await insertRunEvent(trx, row, "AppFlow Start Flow Run Report", run.now);
   await notify(trx, caps, "runs");
+  await caps.interleave?.("create-run", trx);
   return row;
 }

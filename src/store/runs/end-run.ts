@@ -5,7 +5,9 @@
  */
 import type { Kysely } from "kysely";
 import type { ExecutionStatus } from "../../domain/flow.ts";
+import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
+import { advanceWatermark } from "../watermark-sql.ts";
 import { insertRunEvent } from "./outbox-insert.ts";
 import { countColumns, type RunCounts } from "./touch-run.ts";
 
@@ -21,6 +23,7 @@ export async function endRun(
   owner: string,
   outcome: RunOutcome,
   now: number,
+  caps?: Pick<StoreCapabilities, "interleave">,
 ): Promise<RunsTable | undefined> {
   return db.transaction().execute(async (trx) => {
     const set = { ...countColumns(outcome.counts), ended_at: now, updated_at: now };
@@ -44,7 +47,14 @@ export async function endRun(
       .where("status", "=", "CancelStarted")
       .returningAll()
       .executeTakeFirst();
-    if (row) await insertRunEvent(trx, row, "AppFlow End Flow Run Report", now);
+    if (!row) return undefined;
+    await insertRunEvent(trx, row, "AppFlow End Flow Run Report", now);
+    // Only a success moves the incremental watermark, in the transaction that records it: a failed
+    // or canceled run's window is pulled again by the next run.
+    if (row.status === "Successful" && row.watermark_to !== null) {
+      await advanceWatermark(trx, row.account_id, row.flow_name, row.watermark_to);
+    }
+    await caps?.interleave?.("end-run", trx);
     return row;
   });
 }
