@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { openStore, type Store } from "../../src/store/open-store.ts";
+import type { FlowRow } from "../../src/store/flows-sql.ts";
+import { type InterleaveHook, openStore, type Store } from "../../src/store/open-store.ts";
 import { type Backend, dropSchema, PG_URL } from "./backends.ts";
 
 export async function pgAvailable(): Promise<boolean> {
@@ -30,13 +31,17 @@ export async function pgSkipReason(backend: Backend): Promise<string | undefined
   return `PostgreSQL is not reachable at ${PG_URL} (set SLUICE_TEST_PG_URL); .ci/run starts it`;
 }
 
-export async function freshStore(backend: Backend): Promise<{ store: Store; done(): Promise<void> }> {
+export async function freshStore(
+  backend: Backend,
+  opts: { interleave?: InterleaveHook } = {},
+): Promise<{ store: Store; done(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-store-"));
   const pgSchema = backend === "postgres" ? `s_${randomUUID().replaceAll("-", "")}` : undefined;
   const store = await openStore({
     dataDir,
     databaseUrl: backend === "postgres" ? PG_URL : undefined,
     pgSchema,
+    ...(opts.interleave ? { interleave: opts.interleave } : {}),
   });
   return {
     store,
@@ -45,5 +50,28 @@ export async function freshStore(backend: Backend): Promise<{ store: Store; done
       rmSync(dataDir, { recursive: true, force: true });
       if (pgSchema) await dropSchema(pgSchema);
     },
+  };
+}
+
+/** A minimal OnDemand flow row for store-level tests. */
+export function flowRow(account: string, flowName: string, at = Date.now()): FlowRow {
+  return {
+    account_id: account,
+    flow_name: flowName,
+    flow_arn: `arn:aws:appflow:us-east-1:${account}:flow/${flowName}`,
+    flow_status: "Active",
+    trigger_type: "OnDemand",
+    source_type: "S3",
+    destination_type: "S3",
+    description: null,
+    definition: JSON.stringify({ triggerConfig: { triggerType: "OnDemand" } }),
+    schema_version: 1,
+    created_at: at,
+    updated_at: at,
+    created_by: "test",
+    last_updated_by: "test",
+    next_fire_at: null,
+    last_fired_at: null,
+    row_version: 1,
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The run state machine in the store (DESIGN.md §1), on both backends: cancel semantics, the
- * cancel-vs-finish and cancel-vs-claim races, lease fencing and the reaper.
+ * cancel-vs-finish and cancel-vs-claim races (each order forced with the store's interleave hook
+ * points, so both outcomes are tested every time), lease fencing and the reaper.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import type { Store } from "../../src/store/open-store.ts";
+import { insertFlow } from "../../src/store/flows-sql.ts";
 import { eventsForRun } from "../../src/store/outbox-sql.ts";
 import { cancelRuns } from "../../src/store/runs/cancel-runs.ts";
 import { claimRun } from "../../src/store/runs/claim-run.ts";
@@ -14,7 +16,8 @@ import { endRun, reapRuns } from "../../src/store/runs/end-run.ts";
 import { getRun } from "../../src/store/runs/list-runs.ts";
 import { touchRun } from "../../src/store/runs/touch-run.ts";
 import { backends } from "../helpers/backends.ts";
-import { freshStore, pgSkipReason } from "../helpers/store.ts";
+import { blockedBehind, Interleaver, tracked } from "../helpers/interleave.ts";
+import { flowRow, freshStore, pgSkipReason } from "../helpers/store.ts";
 
 const zero = {
   recordsProcessed: 0,
@@ -36,6 +39,7 @@ async function endReports(store: Store, executionId: string): Promise<number> {
 }
 
 async function newRun(store: Store, flowName = "f", account = "000000000000", at = Date.now()) {
+  await insertFlow(store.db, flowRow(account, flowName, at)); // a run needs its flow (no-op when it exists)
   return createRun(
     store.db,
     store.caps,
@@ -122,48 +126,132 @@ for (const backend of backends) {
       }
     });
 
-    test("cancel vs finish: whichever commits first wins, exactly one terminal status", {
-      skip,
-    }, async () => {
-      const { store, done } = await freshStore(backend);
+    // The races, each interleaving forced: one transaction is held at its decision point (its write
+    // done, its commit next) while the other starts and blocks behind it, then it commits.
+    test("cancel vs finish, cancel commits first: the finished run ends Canceled", { skip }, async (t) => {
+      const il = new Interleaver();
+      const { store, done } = await freshStore(backend, { interleave: il.hook });
       try {
-        for (let i = 0; i < 20; i++) {
-          const run = await newRun(store);
-          await claimRun(store.db, store.caps, "w1", Date.now(), 30_000);
-          const [ended, cancel] = await Promise.all([
-            endRun(store.db, run.execution_id, "w1", { status: "Successful", counts: zero }, Date.now()),
-            cancelRuns(store.db, store.caps, "000000000000", "f", [run.execution_id], Date.now()),
-          ]);
-          const row = await getRun(store.db, run.execution_id);
-          if (cancel.invalidExecutions.length === 1) {
-            assert.equal(row?.status, "Successful");
-          } else {
-            // The cancel committed first: the finish became Canceled.
-            assert.equal(ended?.status, "Canceled");
-            assert.equal(row?.status, "Canceled");
-          }
-          assert.equal(await endReports(store, run.execution_id), 1, "one end report per run");
-        }
+        const run = await newRun(store);
+        await claimRun(store.db, store.caps, "w1", Date.now(), 30_000);
+        const held = il.hold("cancel-runs");
+        const cancel = cancelRuns(store.db, store.caps, "000000000000", "f", [run.execution_id], Date.now());
+        const trx = await held.reached;
+        const end = tracked(
+          endRun(
+            store.db,
+            run.execution_id,
+            "w1",
+            { status: "Successful", counts: zero },
+            Date.now(),
+            store.caps,
+          ),
+        );
+        await blockedBehind(store, trx, end);
+        held.release();
+        const [c, ended] = await Promise.all([cancel, end.promise]);
+        assert.deepEqual(c.cancelStarted, [run.execution_id]);
+        assert.equal(ended?.status, "Canceled");
+        assert.equal((await getRun(store.db, run.execution_id))?.status, "Canceled");
+        assert.equal(await endReports(store, run.execution_id), 1, "one end report");
+        t.diagnostic(
+          `cancel first → ${ended?.status}, invalidExecutions=${JSON.stringify(c.invalidExecutions)}`,
+        );
       } finally {
         await done();
       }
     });
 
-    test("cancel vs claim: a run cancelled before its claim is never started", { skip }, async () => {
-      const { store, done } = await freshStore(backend);
+    test("cancel vs finish, finish commits first: the run is Successful and the id invalid", {
+      skip,
+    }, async (t) => {
+      const il = new Interleaver();
+      const { store, done } = await freshStore(backend, { interleave: il.hook });
       try {
-        for (let i = 0; i < 20; i++) {
-          const run = await newRun(store);
-          const [claimed] = await Promise.all([
-            claimRun(store.db, store.caps, "w1", Date.now(), 30_000),
-            cancelRuns(store.db, store.caps, "000000000000", "f", undefined, Date.now()),
-          ]);
-          const row = await getRun(store.db, run.execution_id);
-          if (claimed) assert.equal(row?.status, "CancelStarted");
-          else assert.equal(row?.status, "Canceled");
-          if (claimed)
-            await endRun(store.db, run.execution_id, "w1", { status: "Canceled", counts: zero }, Date.now());
-        }
+        const run = await newRun(store);
+        await claimRun(store.db, store.caps, "w1", Date.now(), 30_000);
+        const held = il.hold("end-run");
+        const end = endRun(
+          store.db,
+          run.execution_id,
+          "w1",
+          { status: "Successful", counts: zero },
+          Date.now(),
+          store.caps,
+        );
+        const trx = await held.reached;
+        const cancel = tracked(
+          cancelRuns(store.db, store.caps, "000000000000", "f", [run.execution_id], Date.now()),
+        );
+        await blockedBehind(store, trx, cancel);
+        held.release();
+        const [ended, c] = await Promise.all([end, cancel.promise]);
+        assert.equal(ended?.status, "Successful");
+        assert.deepEqual(c.invalidExecutions, [run.execution_id]);
+        assert.deepEqual(c.cancelStarted, []);
+        assert.equal((await getRun(store.db, run.execution_id))?.status, "Successful");
+        assert.equal(await endReports(store, run.execution_id), 1, "one end report");
+        t.diagnostic(
+          `finish first → ${ended?.status}, invalidExecutions=${JSON.stringify(c.invalidExecutions)}`,
+        );
+      } finally {
+        await done();
+      }
+    });
+
+    test("cancel vs claim, cancel commits first: the run is never started", { skip }, async (t) => {
+      const il = new Interleaver();
+      const { store, done } = await freshStore(backend, { interleave: il.hook });
+      try {
+        const run = await newRun(store);
+        const held = il.hold("cancel-runs");
+        const cancel = cancelRuns(store.db, store.caps, "000000000000", "f", undefined, Date.now());
+        const trx = await held.reached;
+        const claim = tracked(claimRun(store.db, store.caps, "w1", Date.now(), 30_000));
+        // PostgreSQL: the claim skips the locked row (SKIP LOCKED) and finds nothing while the cancel
+        // is still open; SQLite: it waits for the cancel's transaction.
+        if (store.caps.dialect === "postgres") assert.equal(await claim.promise, undefined);
+        else await blockedBehind(store, trx, claim);
+        held.release();
+        const [c, claimed] = await Promise.all([cancel, claim.promise]);
+        assert.equal(claimed, undefined);
+        assert.deepEqual(c.canceled, [run.execution_id]);
+        const row = await getRun(store.db, run.execution_id);
+        assert.equal(row?.status, "Canceled");
+        assert.equal(row?.claimed, 0);
+        assert.equal(await endReports(store, run.execution_id), 1, "one end report");
+        t.diagnostic(`cancel first → claim found ${claimed ? "a run" : "nothing"}, run ${row?.status}`);
+      } finally {
+        await done();
+      }
+    });
+
+    test("cancel vs claim, claim commits first: the claimed run is CancelStarted", { skip }, async (t) => {
+      const il = new Interleaver();
+      const { store, done } = await freshStore(backend, { interleave: il.hook });
+      try {
+        const run = await newRun(store);
+        const held = il.hold("claim-run");
+        const claim = claimRun(store.db, store.caps, "w1", Date.now(), 30_000);
+        const trx = await held.reached;
+        const cancel = tracked(cancelRuns(store.db, store.caps, "000000000000", "f", undefined, Date.now()));
+        await blockedBehind(store, trx, cancel);
+        held.release();
+        const [claimed, c] = await Promise.all([claim, cancel.promise]);
+        assert.equal(claimed?.execution_id, run.execution_id);
+        assert.deepEqual(c.cancelStarted, [run.execution_id]);
+        assert.equal((await getRun(store.db, run.execution_id))?.status, "CancelStarted");
+        // The worker confirms its stop: Canceled, one end report.
+        const ended = await endRun(
+          store.db,
+          run.execution_id,
+          "w1",
+          { status: "Canceled", counts: zero },
+          Date.now(),
+        );
+        assert.equal(ended?.status, "Canceled");
+        assert.equal(await endReports(store, run.execution_id), 1, "one end report");
+        t.diagnostic(`claim first → cancel answered CancelStarted, run ${ended?.status}`);
       } finally {
         await done();
       }
