@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import type { Store } from "../../src/store/open-store.ts";
 import { insertFlow } from "../../src/store/flows-sql.ts";
+import type { Store } from "../../src/store/open-store.ts";
 import { eventsForRun } from "../../src/store/outbox-sql.ts";
 import { cancelRuns } from "../../src/store/runs/cancel-runs.ts";
 import { claimRun } from "../../src/store/runs/claim-run.ts";
