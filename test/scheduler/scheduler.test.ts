@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { rmSync, utimesSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   type AppflowClient,
@@ -26,7 +28,7 @@ async function createScheduled(
   client: AppflowClient,
   flowName: string,
   startMs: number,
-  opts: { prefix: string; bucket?: string; threshold?: number; incremental?: boolean },
+  opts: { prefix: string; bucket?: string; outBucket?: string; threshold?: number; incremental?: boolean },
 ) {
   await client.send(
     new CreateFlowCommand({
@@ -47,7 +49,10 @@ async function createScheduled(
         sourceConnectorProperties: { S3: { bucketName: opts.bucket ?? "inbox", bucketPrefix: opts.prefix } },
       },
       destinationFlowConfigList: [
-        { connectorType: "S3", destinationConnectorProperties: { S3: { bucketName: "outbox" } } },
+        {
+          connectorType: "S3",
+          destinationConnectorProperties: { S3: { bucketName: opts.outBucket ?? "outbox" } },
+        },
       ],
       tasks: copyTasks(),
     }),
@@ -166,7 +171,7 @@ for (const backend of backends) {
       );
     });
 
-    test("incremental runs pull the window since the previous tick", { skip }, async () => {
+    test("incremental runs pull the window since the previous successful run", { skip }, async () => {
       await createScheduled(s.client, "incremental", start, { prefix: "small", incremental: true });
       await s.client.send(new StartFlowCommand({ flowName: "incremental" }));
       const [first] = await tickFor("incremental", start);
@@ -179,6 +184,45 @@ for (const backend of backends) {
       // The input was written before the first window ended: the first run reads it, the second nothing new.
       assert.equal(r1.executionResult?.recordsProcessed, 20);
       assert.equal(r2.executionResult?.recordsProcessed, 0);
+    });
+
+    test("a failed incremental run loses nothing: the next window starts at the last success", {
+      skip,
+    }, async () => {
+      makeBucket(s.dataDir, "retry-out");
+      await writeCsv(s.dataDir, "inbox", "late/a.csv", 20);
+      // Modified half an hour into the second window (the first pulls nothing of it).
+      const modified = new Date(start + HOUR / 2);
+      utimesSync(join(s.dataDir, "s3", "inbox", "late", "a.csv"), modified, modified);
+      await createScheduled(s.client, "retrying", start, {
+        prefix: "late",
+        outBucket: "retry-out",
+        incremental: true,
+      });
+      await s.client.send(new StartFlowCommand({ flowName: "retrying" }));
+      const run = async (at: number, label: string) => {
+        const [id] = await tickFor("retrying", at);
+        assert.ok(id, `${label} fired`);
+        return waitForRun(s.client, "retrying", id, isTerminal, label);
+      };
+      const r1 = await run(start, "first");
+      assert.equal(r1.executionStatus, "Successful");
+      assert.equal(r1.executionResult?.recordsProcessed, 0);
+      // The second run fails (its destination bucket is gone): its window must not be lost.
+      rmSync(join(s.dataDir, "s3", "retry-out"), { recursive: true });
+      const r2 = await run(start + HOUR, "failing");
+      assert.equal(r2.executionStatus, "Error");
+      assert.equal(r2.dataPullStartTime?.getTime(), start);
+      assert.equal(r2.dataPullEndTime?.getTime(), start + HOUR);
+      makeBucket(s.dataDir, "retry-out");
+      const r3 = await run(start + 2 * HOUR, "retry");
+      assert.equal(r3.executionStatus, "Successful");
+      assert.equal(r3.dataPullStartTime?.getTime(), start, "the window starts at the last success");
+      assert.equal(r3.dataPullEndTime?.getTime(), start + 2 * HOUR);
+      assert.equal(r3.executionResult?.recordsProcessed, 20, "the failed window's records are transferred");
+      const r4 = await run(start + 3 * HOUR, "next");
+      assert.equal(r4.dataPullStartTime?.getTime(), start + 2 * HOUR);
+      assert.equal(r4.executionResult?.recordsProcessed, 0);
     });
   });
 }
