@@ -104,6 +104,23 @@ describe("fake Salesforce: Bulk API 2.0", () => {
     assert.equal(r.headers.get("sforce-numberofrecords"), "10");
   });
 
+  test("latency knobs delay every call and every results chunk (lower bounds only)", async () => {
+    const { body } = await api.json<Json>("POST", `${V}/jobs/query`, {
+      operation: "query",
+      query: "SELECT Id FROM Account",
+    });
+    advance(5000);
+    fake.configure({ latencyMs: 120 });
+    let started = performance.now();
+    await api.call("GET", `${V}/jobs/query/${body.id}`);
+    assert.ok(performance.now() - started >= 115, "per-call latency");
+    fake.configure({ latencyMs: 0, chunkLatencyMs: 150 });
+    started = performance.now();
+    await (await api.call("GET", `${V}/jobs/query/${body.id}/results?maxRecords=5`)).text();
+    assert.ok(performance.now() - started >= 145, "per-chunk latency");
+    fake.configure({ chunkLatencyMs: 0 });
+  });
+
   test("a query job can be aborted once, and an injected failure ends it Failed", async () => {
     const { body } = await api.json<Json>("POST", `${V}/jobs/query`, {
       operation: "query",

@@ -280,6 +280,10 @@ describe("fake Salesforce: OAuth and REST", () => {
     assert.deepEqual(over.body, [
       { message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" },
     ]);
+    fake.resetApiUsage();
+    const fresh = await api.call("GET", `${V}/sobjects`);
+    assert.equal(fresh.status, 200);
+    assert.equal(fresh.headers.get("sforce-limit-info"), `api-usage=1/${used + 1}`);
     fake.configure({ dailyApiLimit: 100_000 });
 
     fake.injectFault("SERVER_UNAVAILABLE", { path: "/query", times: 2 });

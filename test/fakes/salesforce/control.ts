@@ -66,6 +66,7 @@ export function controlRoutes(fake: FakeSalesforce): Route[] {
     route("POST", /^\/__fake\/expire-events$/, (ctx) =>
       fake.expireEvents(body<{ keepLast?: number }>(ctx).keepLast ?? 0),
     ),
+    route("POST", /^\/__fake\/reset-api-usage$/, () => fake.resetApiUsage()),
     route("GET", /^\/__fake\/calls$/, () => fake.calls()),
     route("DELETE", /^\/__fake\/calls$/, () => fake.clearCalls()),
   ];

@@ -133,6 +133,11 @@ export class ApiUsage {
   used = 0;
   constructor(private readonly limit: () => number) {}
 
+  /** A new day: the rolling counter starts again. */
+  reset(): void {
+    this.used = 0;
+  }
+
   header(): string {
     return `api-usage=${this.used}/${this.limit()}`;
   }

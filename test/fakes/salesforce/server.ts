@@ -76,6 +76,7 @@ export interface FakeSalesforce {
   calls(): CallRecord[];
   clearCalls(): void;
   apiUsage(): number;
+  resetApiUsage(): void;
   stop(): Promise<void>;
 }
 
@@ -181,6 +182,7 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
       log = [];
     },
     apiUsage: () => usage.used,
+    resetApiUsage: () => usage.reset(),
     stop: async () => {
       clearInterval(ticker);
       cometd.closeAll();
