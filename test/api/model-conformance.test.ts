@@ -5,21 +5,15 @@
  * types this server doesn't implement, which must say "not supported").
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type OperationName, operations } from "../../src/api/protocol/operations.ts";
+import { appflowModel } from "../helpers/aws-model.ts";
 import { redshiftDestination, validInput } from "../unit/shapes-fixtures.ts";
 import { type Model, walkOperation } from "./model-conformance-walk.ts";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const modelsDir = process.env.SLUICE_AWS_MODELS ?? join(repoRoot, "../shared/aws-models");
-const modelFile = join(modelsDir, "appflow/2020-08-23/service-2.json");
-const model: Model | undefined = existsSync(modelFile)
-  ? JSON.parse(readFileSync(modelFile, "utf8"))
-  : undefined;
-const why = `the AppFlow model is not at ${modelFile} (set SLUICE_AWS_MODELS to the aws-models folder)`;
+const found = appflowModel();
+const model = found.model as Model | undefined;
+const why = found.model ? "" : found.why;
 
 test("every model operation is in operations.ts with the same method and URI, and vice versa", (t) => {
   if (!model) return t.skip(why);

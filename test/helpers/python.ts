@@ -4,13 +4,11 @@
  * skipped with the reason; in CI (SLUICE_REQUIRE_PYTHON=1) a missing tool is a failure, never a skip.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const PYTHON = process.env.SLUICE_PYTHON || "python3";
 export const AWS_CLI = "aws";
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SHARED_MODELS = fileURLToPath(new URL("../../../shared/aws-models", import.meta.url));
 /** Where the seed operation first appeared in boto3's own models. */
 const MIN_BOTO3 = [1, 29, 125] as const;
 
@@ -23,12 +21,12 @@ export interface ProcResult {
 /**
  * The environment for python/aws children: development credentials and region, and nothing from the
  * developer's own AWS setup (profiles, config files, endpoint overrides) that could change what is tested.
- * AWS_DATA_PATH is passed through; when unset, the shared AppFlow model is offered to older boto3 builds.
+ * AWS_DATA_PATH is passed through (an older boto3 learns AppFlow's newer operations from it).
  */
 export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_")) env[k] = v;
-  const dataPath = process.env.AWS_DATA_PATH || (existsSync(SHARED_MODELS) ? SHARED_MODELS : undefined);
+  const dataPath = process.env.AWS_DATA_PATH;
   return {
     ...env,
     ...(dataPath ? { AWS_DATA_PATH: dataPath } : {}),
