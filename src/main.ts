@@ -4,12 +4,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectorEnv } from "./api/handlers/connectors.ts";
 import { resolveProfile } from "./api/handlers/flow-checks.ts";
 import { loadCredentials } from "./api/protocol/credentials.ts";
-import { createHttpServer } from "./api/protocol/http-server.ts";
+import { requestListener } from "./api/protocol/http-server.ts";
 import { Throttle } from "./api/protocol/throttle.ts";
 import type { App } from "./app.ts";
 import type { Config } from "./config.ts";
@@ -23,6 +23,7 @@ import { healthRoutes } from "./health.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
+import { explainConnectError } from "./store/connect-errors.ts";
 import { openStore, type Store } from "./store/open-store.ts";
 import type { RunsTable } from "./store/schema.ts";
 
@@ -36,27 +37,57 @@ export interface Sluice {
 
 export async function startSluice(
   config: Config,
-  log: Logger = createLogger(config.logLevel),
+  log: Logger = createLogger(config.logLevel, undefined, config.logFormat),
 ): Promise<Sluice> {
-  const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  // The port first: if it is taken, the start fails before anything (data dir, sluice.db, master.key)
+  // has been created.
+  const server = await bindPort(config);
+  let unlock = () => {};
   let store: Store | undefined;
   try {
+    if (!config.databaseUrl) unlock = lockDataDir(config.dataDir);
     const credentials = loadCredentials(config.credentialsFile, config.dataDir);
-    const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
     const metrics = new Metrics();
     store = await openStore({
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
       pgSchema: config.pgSchema,
       onQuery: (kind, ms) => metrics.storeSeconds.observe({ kind }, ms / 1000),
+    }).catch((err: unknown) => {
+      throw config.databaseUrl ? explainConnectError(err, config.databaseUrl) : err;
     });
-    return await run(config, log, { credentials, secrets, metrics, store, unlock });
+    // After the store: a start refused by the database leaves no master.key behind.
+    const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
+    return await run(config, log, { credentials, secrets, metrics, store, unlock, server });
   } catch (err) {
-    // A failed start (bad credentials file, port in use, unreachable database) leaves nothing held.
+    // A failed start (bad credentials file, unreachable database) leaves nothing held.
     await store?.close().catch(() => {});
     unlock();
+    await new Promise((r) => server.close(r));
     throw err;
   }
+}
+
+async function bindPort(config: Config): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const at = `${config.host}:${config.port}`;
+      if (err.code === "EADDRINUSE")
+        reject(
+          new Error(`port ${at} is already in use (EADDRINUSE): choose another with --port / SLUICE_PORT`),
+        );
+      else if (err.code === "EADDRNOTAVAIL")
+        reject(
+          new Error(
+            `address ${config.host} is not on this machine (EADDRNOTAVAIL): check --host / SLUICE_HOST`,
+          ),
+        );
+      else reject(err);
+    });
+    server.listen(config.port, config.host, () => resolve());
+  });
+  return server;
 }
 
 interface Parts {
@@ -65,10 +96,11 @@ interface Parts {
   metrics: Metrics;
   store: Store;
   unlock: () => void;
+  server: Server;
 }
 
 async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
-  const { credentials, secrets, metrics, store, unlock } = parts;
+  const { credentials, secrets, metrics, store, unlock, server } = parts;
   const now = () => Date.now();
   const throttle = new Throttle(config.throttle, now);
   const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
@@ -106,12 +138,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   );
   const housekeeping = new Housekeeping(store, config.dataDir, config.limits.idempotencyMs, now, log);
 
-  // Listen first: if the port is taken, nothing has been started that would need stopping.
-  const server: Server = createHttpServer(app, healthRoutes(app));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  server.on("request", requestListener(app, healthRoutes(app)));
   let unlisten: () => Promise<void>;
   try {
     await reaper.start();
@@ -120,7 +147,6 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
     unlisten = await listenAll(store, app.workers, log);
   } catch (err) {
     reaper.stop();
-    await new Promise((r) => server.close(r));
     throw err;
   }
   housekeeping.start();

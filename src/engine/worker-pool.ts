@@ -202,10 +202,11 @@ export class WorkerPool {
       run.status === "Canceled" && run.cancel_requested_at !== null && run.ended_at !== null
         ? run.ended_at - run.cancel_requested_at
         : undefined;
-    this.log.info(
-      { executionId: run.execution_id, flowName: run.flow_name, status: run.status, cancelLatencyMs },
-      "run ended",
-    );
+    const fields = { executionId: run.execution_id, flowName: run.flow_name, status: run.status };
+    // A failed run's line says why, at a level people alert on.
+    if (run.status === "Error")
+      this.log.warn({ ...fields, error: run.error_message }, `run failed: ${run.error_message}`);
+    else this.log.info({ ...fields, cancelLatencyMs }, "run ended");
     for (const l of this.endListeners) l(run, { cancelLatencyMs });
   }
 }

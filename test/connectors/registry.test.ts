@@ -10,7 +10,7 @@ type Shape = {
   member?: { shape: string };
 };
 const found = appflowModel();
-const why = found.model ? undefined : found.why;
+const why = "why" in found ? found.why : undefined;
 const shapes = (found.model as { shapes: Record<string, Shape> } | undefined)?.shapes ?? {};
 
 /** Checks a value against a model shape: known members only, enum values valid, types right. */

@@ -22,10 +22,18 @@ export function createHttpServer(
   app: App,
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): Server {
-  return createServer((req, res) => {
+  return createServer(requestListener(app, extra));
+}
+
+/** The API's request handler, for a server that was bound before the app existed. */
+export function requestListener(
+  app: App,
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     if (extra?.(req, res)) return;
     void handle(app, req, res);
-  });
+  };
 }
 
 async function handle(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
