@@ -8,6 +8,7 @@ import { connectorRegistry, getConnector, toConnectorConfiguration } from "../..
 import type { ConnectorEnvironment, ResolvedProfile } from "../../connectors/types.ts";
 import { ResourceNotFoundError, UnsupportedOperationError, ValidationError } from "../../domain/errors.ts";
 import { resolveProfile } from "./flow-checks.ts";
+import { pageOf } from "./pagination.ts";
 
 export function connectorEnv(app: App): ConnectorEnvironment {
   const e = app.config.engine;
@@ -20,34 +21,34 @@ export function connectorEnv(app: App): ConnectorEnvironment {
   };
 }
 
+/** Custom connectors the account registered: registration isn't supported yet, so there are none. */
 export async function listConnectors(
   _app: App,
   _c: Caller,
-  _input: { maxResults?: number; nextToken?: string },
+  input: { maxResults?: number; nextToken?: string },
 ) {
-  return {
-    connectors: [...connectorRegistry.values()].map((d) => ({
-      connectorType: d.connectorType,
-      connectorName: d.connectorType,
-      connectorLabel: d.connectorType,
-      connectorOwner: "Sluice",
-      connectorDescription: toConnectorConfiguration(d).connectorDescription,
-      connectorProvisioningType: undefined,
-      connectorModes: undefined,
-      applicationType: undefined,
-      supportedDataTransferTypes: ["RECORD"],
-    })),
-  };
+  // Built-in types are not "connectors" here (AppFlow lists registered ones); DescribeConnectors has those.
+  const { page, nextToken } = pageOf(
+    [] as { connectorLabel: string }[],
+    (c) => c.connectorLabel,
+    input,
+    "ListConnectors",
+  );
+  return { connectors: page, nextToken };
 }
 
-export async function describeConnectors(_app: App, _c: Caller, input: { connectorTypes?: string[] }) {
-  const types = input.connectorTypes?.length ? input.connectorTypes : [...connectorRegistry.keys()];
+export async function describeConnectors(
+  _app: App,
+  _c: Caller,
+  input: { connectorTypes?: string[]; maxResults?: number; nextToken?: string },
+) {
+  const asked = input.connectorTypes?.length ? input.connectorTypes : [...connectorRegistry.keys()];
+  const known = [...new Set(asked)].filter((t) => getConnector(t));
+  const scope = input.connectorTypes?.length ? [...new Set(asked)].sort().join(",") : "";
+  const { page, nextToken } = pageOf(known, (t) => t, input, "DescribeConnectors", scope);
   const connectorConfigurations: Record<string, unknown> = {};
-  for (const t of types) {
-    const d = getConnector(t);
-    if (d) connectorConfigurations[t] = toConnectorConfiguration(d);
-  }
-  return { connectorConfigurations };
+  for (const t of page) connectorConfigurations[t] = toConnectorConfiguration(getConnector(t)!);
+  return { connectorConfigurations, nextToken };
 }
 
 export async function describeConnector(
@@ -84,7 +85,13 @@ async function entityTarget(
 export async function listConnectorEntities(
   app: App,
   caller: Caller,
-  input: { connectorProfileName?: string; connectorType?: string; entitiesPath?: string },
+  input: {
+    connectorProfileName?: string;
+    connectorType?: string;
+    entitiesPath?: string;
+    maxResults?: number;
+    nextToken?: string;
+  },
 ) {
   const { type, profile } = await entityTarget(app, caller, input);
   const entities = await listEntities(
@@ -94,7 +101,9 @@ export async function listConnectorEntities(
     connectorEnv(app),
     AbortSignal.timeout(30_000),
   );
-  return { connectorEntityMap: { [input.entitiesPath ?? ""]: entities } };
+  const scope = JSON.stringify([type, input.connectorProfileName ?? "", input.entitiesPath ?? ""]);
+  const { page, nextToken } = pageOf(entities, (e) => e.name, input, "ListConnectorEntities", scope);
+  return { connectorEntityMap: { [input.entitiesPath ?? ""]: page }, nextToken };
 }
 
 export async function describeConnectorEntity(

@@ -161,7 +161,9 @@ export class LocalObjectStore implements ObjectStore {
   private async existingBucketDir(bucket: string): Promise<string> {
     const dir = this.bucketDir(bucket);
     const st = await stat(dir).catch(() => undefined);
-    if (!st?.isDirectory()) throw new ConnectorServerError(`The bucket "${bucket}" does not exist`);
+    // Local buckets are directories the user makes: say where we looked (the data dir may not be theirs).
+    if (!st?.isDirectory())
+      throw new ConnectorServerError(`The bucket "${bucket}" does not exist (no directory ${dir})`);
     return dir;
   }
 
