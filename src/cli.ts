@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { addClientCommands } from "./cli/commands.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { startSluice } from "./main.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -61,16 +60,26 @@ program
       s3: { endpoint: opts.s3Endpoint },
       engine: { workers: opts.workers },
     });
+    // Signals are handled from the start: one that arrives while starting stops the server once it is up.
+    let stopRequested: string | undefined;
+    let stopNow: ((signal: string) => void) | undefined;
+    const onSignal = (signal: string) => {
+      if (stopNow) stopNow(signal);
+      else stopRequested ??= signal;
+    };
+    process.once("SIGINT", () => onSignal("SIGINT"));
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    // Loaded after the config is validated: a refused start answers at once.
+    const { startSluice } = await import("./main.ts");
     const sluice = await startSluice(config);
-    const shutdown = (signal: string) => {
+    stopNow = (signal) => {
       sluice.app.log.info({ signal }, "shutting down");
       sluice.stop().then(
         () => process.exit(0),
         () => process.exit(1),
       );
     };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    if (stopRequested) stopNow(stopRequested);
   });
 
 addClientCommands(program);

@@ -3,23 +3,16 @@
  * default, `--json` for scripts (the API's own shapes, one JSON document, or one per refresh with
  * `runs --watch`).
  */
-import {
-  type AppflowClient,
-  CancelFlowExecutionsCommand,
-  DescribeFlowExecutionRecordsCommand,
-  type ExecutionRecord,
-  type FlowDefinition,
-  ListFlowsCommand,
-  StartFlowCommand,
-} from "@aws-sdk/client-appflow";
+import type { AppflowClient, ExecutionRecord, FlowDefinition } from "@aws-sdk/client-appflow";
 import type { Command } from "commander";
-import { type ClientOptions, makeClient } from "./client.ts";
+import type { ClientOptions } from "./client.ts";
 import { activityBar, bytes, duration, table } from "./table.ts";
 
 interface Common extends ClientOptions {
   json?: boolean;
 }
 
+const sdk = () => import("@aws-sdk/client-appflow");
 const ACTIVE = new Set(["InProgress", "CancelStarted"]);
 
 /** Adds the client options every API command takes. */
@@ -46,6 +39,8 @@ const stripMetadata = <T extends { $metadata?: unknown }>(r: T): Omit<T, "$metad
 function withClient<A extends unknown[]>(fn: (client: AppflowClient, ...args: A) => Promise<void>) {
   return async (...args: A) => {
     const opts = args.at(-2) as Common;
+    // The SDK loads only for the commands that use it (`serve` and `--help` start faster).
+    const { makeClient } = await import("./client.ts");
     const client = makeClient(opts);
     try {
       await fn(client, ...args);
@@ -61,7 +56,7 @@ export function addClientCommands(program: Command): void {
       const flows: FlowDefinition[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await client.send(new ListFlowsCommand({ nextToken }));
+        const page = await client.send(new (await sdk()).ListFlowsCommand({ nextToken }));
         flows.push(...(page.flows ?? []));
         nextToken = page.nextToken;
       } while (nextToken);
@@ -97,8 +92,13 @@ export function addClientCommands(program: Command): void {
           if (!(interval >= 0.1 && interval <= 3600))
             throw new Error("--interval must be from 0.1 to 3600 seconds");
           const fetchRuns = async () =>
-            (await client.send(new DescribeFlowExecutionRecordsCommand({ flowName: flow, maxResults: max })))
-              .flowExecutions ?? [];
+            (
+              await client.send(
+                new (
+                  await sdk()
+                ).DescribeFlowExecutionRecordsCommand({ flowName: flow, maxResults: max }),
+              )
+            ).flowExecutions ?? [];
           if (!opts.watch) {
             const runs = await fetchRuns();
             return opts.json ? json({ flowExecutions: runs }) : print(runsTable(runs, Date.now()));
@@ -134,7 +134,9 @@ export function addClientCommands(program: Command): void {
     .option("--client-token <token>", "idempotency token: the same token starts one run")
     .action(
       withClient(async (client, flow: string, opts: Common & { clientToken?: string }) => {
-        const r = await client.send(new StartFlowCommand({ flowName: flow, clientToken: opts.clientToken }));
+        const r = await client.send(
+          new (await sdk()).StartFlowCommand({ flowName: flow, clientToken: opts.clientToken }),
+        );
         if (opts.json) return json(stripMetadata(r));
         print(`started ${flow}: execution ${r.executionId ?? "(none)"} (${r.flowStatus ?? ""})`);
       }),
@@ -147,7 +149,10 @@ export function addClientCommands(program: Command): void {
         if (ids.length > 0 && opts.all) throw new Error("give execution ids or --all, not both");
         if (ids.length === 0 && !opts.all) throw new Error("name the execution ids to cancel, or --all");
         const r = await client.send(
-          new CancelFlowExecutionsCommand({ flowName: flow, executionIds: opts.all ? undefined : ids }),
+          new (await sdk()).CancelFlowExecutionsCommand({
+            flowName: flow,
+            executionIds: opts.all ? undefined : ids,
+          }),
         );
         if (opts.json) return json(stripMetadata(r));
         const invalid = r.invalidExecutions ?? [];
