@@ -132,13 +132,28 @@ export function addClientCommands(program: Command): void {
 
   apiCommand(program, "start <flow>", "start a run of an on-demand flow")
     .option("--client-token <token>", "idempotency token: the same token starts one run")
+    .option("--wait", "wait for the run to end; exit 0 only if it is Successful")
     .action(
-      withClient(async (client, flow: string, opts: Common & { clientToken?: string }) => {
-        const r = await client.send(
-          new (await sdk()).StartFlowCommand({ flowName: flow, clientToken: opts.clientToken }),
-        );
-        if (opts.json) return json(stripMetadata(r));
-        print(`started ${flow}: execution ${r.executionId ?? "(none)"} (${r.flowStatus ?? ""})`);
+      withClient(async (client, flow: string, opts: Common & { clientToken?: string; wait?: boolean }) => {
+        const { DescribeFlowExecutionRecordsCommand, StartFlowCommand } = await sdk();
+        const r = await client.send(new StartFlowCommand({ flowName: flow, clientToken: opts.clientToken }));
+        if (!opts.wait) {
+          if (opts.json) return json(stripMetadata(r));
+          return print(`started ${flow}: execution ${r.executionId ?? "(none)"} (${r.flowStatus ?? ""})`);
+        }
+        if (!opts.json) print(`started ${flow}: execution ${r.executionId}; waiting for it to end`);
+        let run: ExecutionRecord | undefined;
+        for (;;) {
+          const page = await client.send(
+            new DescribeFlowExecutionRecordsCommand({ flowName: flow, maxResults: 100 }),
+          );
+          run = page.flowExecutions?.find((e) => e.executionId === r.executionId);
+          if (run && !ACTIVE.has(run.executionStatus ?? "")) break;
+          await sleep(500, new AbortController().signal);
+        }
+        if (opts.json) json(run);
+        else print(runsTable([run], Date.now()));
+        if (run.executionStatus !== "Successful") process.exitCode = 1;
       }),
     );
 

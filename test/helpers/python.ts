@@ -50,9 +50,10 @@ export function run(
   args: string[],
   env: NodeJS.ProcessEnv = pythonEnv(),
   timeoutMs = 120_000,
+  cwd = REPO_ROOT,
 ): Promise<ProcResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {

@@ -8,15 +8,23 @@ import type { FlowRow } from "../../src/store/flows-sql.ts";
 import { type InterleaveHook, openStore, type Store } from "../../src/store/open-store.ts";
 import { type Backend, dropSchema, PG_URL } from "./backends.ts";
 
-export async function pgAvailable(): Promise<boolean> {
+/** Why the test PostgreSQL can't be used (unreachable, or the database missing), or undefined. */
+async function pgProblem(): Promise<string | undefined> {
   const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
   try {
     await c.connect();
     await c.end();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    const db = new URL(PG_URL).pathname.slice(1);
+    if ((err as { code?: string }).code === "3D000")
+      return `PostgreSQL at ${PG_URL} has no database "${db}": create it (createdb -h 127.0.0.1 -U postgres ${db}) or set SLUICE_TEST_PG_URL`;
+    return `PostgreSQL is not reachable at ${PG_URL} (${(err as Error).message}; set SLUICE_TEST_PG_URL); .ci/run starts it`;
   }
+}
+
+export async function pgAvailable(): Promise<boolean> {
+  return (await pgProblem()) === undefined;
 }
 
 /**
@@ -25,10 +33,9 @@ export async function pgAvailable(): Promise<boolean> {
  */
 export async function pgSkipReason(backend: Backend): Promise<string | undefined> {
   if (backend !== "postgres") return undefined;
-  if (await pgAvailable()) return undefined;
-  if (process.env.SLUICE_REQUIRE_PG === "1")
-    throw new Error(`PostgreSQL is required but unreachable at ${PG_URL}`);
-  return `PostgreSQL is not reachable at ${PG_URL} (set SLUICE_TEST_PG_URL); .ci/run starts it`;
+  const problem = await pgProblem();
+  if (problem && process.env.SLUICE_REQUIRE_PG === "1") throw new Error(`SLUICE_REQUIRE_PG=1 but ${problem}`);
+  return problem;
 }
 
 export async function freshStore(
