@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout } from "node:timers/promises";
 import { parquetReadObjects } from "hyparquet";
 import type { MultipartUpload, ObjectStore, UploadedPart } from "../../src/connectors/s3/object-store.ts";
+import { closeObjectStores, openObjectStore } from "../../src/connectors/s3/open-object-store.ts";
 import { createS3Destination } from "../../src/connectors/s3/s3-destination.ts";
 import { S3DestinationWriter } from "../../src/connectors/s3/s3-destination-writer.ts";
 import type { LayoutInput } from "../../src/connectors/s3/s3-layout.ts";
@@ -464,6 +466,27 @@ for (const kind of ["local", "s3rver"] as const) {
           return true;
         },
       );
+    });
+
+    test("one S3 client per endpoint and credentials, reused; closeObjectStores() closes its sockets", async (t) => {
+      if (!b.s3rver) return t.skip("the local backend has no client");
+      const a = openObjectStore(b.env);
+      assert.equal(
+        openObjectStore({ ...b.env, batchRows: 7 }),
+        a,
+        "same endpoint and credentials: same client",
+      );
+      const other = openObjectStore({ ...b.env, s3: { ...b.env.s3, accessKeyId: "OTHER" } });
+      assert.notEqual(other, a);
+      await a.listBuckets(sig());
+      assert.ok((await b.s3rver.connections()) >= 1, "a keep-alive socket is open");
+      closeObjectStores();
+      const deadline = Date.now() + 5000;
+      while ((await b.s3rver.connections()) > 0 && Date.now() < deadline) await setTimeout(20);
+      assert.equal(await b.s3rver.connections(), 0, "every socket closed");
+      const fresh = openObjectStore(b.env);
+      assert.notEqual(fresh, a);
+      assert.ok((await fresh.listBuckets(sig())).includes("dst-bucket"));
     });
   });
 }

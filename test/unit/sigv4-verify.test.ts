@@ -266,6 +266,24 @@ test("rejects a signed header that was altered, but ignores unsigned ones", asyn
   await rejects({ ...req, headers: dropped }, "InvalidSignatureException", 403);
 });
 
+test("rejects a SignedHeaders list naming a header the request does not carry", async () => {
+  // Signed without x-amz-target, then the list claims it: the signature itself still matches a
+  // canonical request that leaves the absent header out, which is what a lenient verifier computes.
+  const req = await createFlow();
+  const auth = String(req.headers.authorization);
+  const claimed = auth.replace(
+    /SignedHeaders=([^,]+)/,
+    (_m, list: string) => `SignedHeaders=${[...list.split(";"), "x-amz-target"].sort().join(";")}`,
+  );
+  assert.notEqual(claimed, auth);
+  await rejects(
+    { ...req, headers: { ...req.headers, authorization: claimed } },
+    "InvalidSignatureException",
+    403,
+    /signature we calculated does not match/,
+  );
+});
+
 test("rejects a signature scoped to another service", async () => {
   const req = await signed({ method: "POST", path: "/list-flows", service: "s3" });
   await rejects(req, "InvalidSignatureException", 403, /scoped to correct service: 'appflow'/);

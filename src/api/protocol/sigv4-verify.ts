@@ -171,7 +171,10 @@ export async function verifySigV4(
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) {
     const value = headerValue(req.headers, name);
-    if (value !== undefined) headers[name] = value;
+    // A signed header the request does not carry: the signer would leave it out of the canonical request,
+    // so a signature made without it would verify under a SignedHeaders list that claims it. AWS refuses.
+    if (value === undefined) throw invalidSignature(SIGNATURE_MISMATCH_MESSAGE);
+    headers[name] = value;
   }
   const signer = new SignatureV4({
     credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },

@@ -41,6 +41,11 @@ export class SdkObjectStore implements ObjectStore {
     });
   }
 
+  /** Closes the client's keep-alive sockets. */
+  destroy(): void {
+    this.client.destroy();
+  }
+
   async listBuckets(signal: AbortSignal): Promise<string[]> {
     const out = await this.call("ListBuckets", "", () =>
       this.client.send(new ListBucketsCommand({}), { abortSignal: signal }),
