@@ -13,7 +13,12 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  args: string[],
+  env: Record<string, string> = {},
+  /** Every stdout line (JSON log records) from "sluice listening" on; otherwise stdout is drained. */
+  onLine?: (line: string) => void,
+): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", join(root, "src/cli.ts"), "serve", "--port", "0", ...args],
@@ -34,7 +39,8 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
       for (const line of buf.split("\n")) {
         if (line.includes('"sluice listening"')) {
           child.stdout?.off("data", onData);
-          child.stdout?.resume();
+          if (onLine) followLines(child, buf.slice(buf.indexOf(line)), onLine);
+          else child.stdout?.resume();
           resolve((JSON.parse(line) as { port: number }).port);
           return;
         }
@@ -57,4 +63,18 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
       await exited;
     },
   };
+}
+
+function followLines(child: ChildProcess, first: string, onLine: (line: string) => void): void {
+  let rest = first;
+  const flush = () => {
+    const lines = rest.split("\n");
+    rest = lines.pop() ?? "";
+    for (const l of lines) if (l) onLine(l);
+  };
+  flush();
+  child.stdout?.on("data", (d: Buffer) => {
+    rest += String(d);
+    flush();
+  });
 }
