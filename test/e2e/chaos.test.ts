@@ -39,7 +39,12 @@ const PG_FLOWS = 50; // one run each: the table is the run's destination
 const S3_FLOWS = 5;
 const S3_RUNS_PER_FLOW = 20;
 const START_EVERY_MS = 400;
-const skip = postgresBinDir() ? undefined : "no PostgreSQL server binaries (/usr/lib/postgresql/<ver>/bin)";
+const noServer = postgresBinDir()
+  ? undefined
+  : "no PostgreSQL server binaries (/usr/lib/postgresql/<ver>/bin)";
+// In CI (SLUICE_REQUIRE_PG=1) a missing server is a failure, never a skip.
+if (noServer && process.env.SLUICE_REQUIRE_PG === "1") throw new Error(noServer);
+const skip = noServer;
 
 test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doubled or miscounted", {
   skip,
