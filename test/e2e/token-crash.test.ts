@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -22,43 +21,9 @@ import {
 import pg from "pg";
 import { dropSchema, PG_URL } from "../helpers/backends.ts";
 import { copyTasks, csvSource } from "../helpers/flows.ts";
+import { pgProxy } from "../helpers/pg-proxy.ts";
 import { type ServerProcess, spawnServer } from "../helpers/process.ts";
 import { pgSkipReason } from "../helpers/store.ts";
-
-/** Forwards TCP to PostgreSQL; while held, new connections are accepted and left unanswered. */
-async function pgProxy() {
-  const target = new URL(PG_URL);
-  let held = false;
-  const waiting: Socket[] = [];
-  let arrived = () => {};
-  const server = createServer((client) => {
-    if (held) {
-      waiting.push(client);
-      client.on("error", () => {});
-      arrived();
-      return;
-    }
-    const upstream = createConnection(Number(target.port || 5432), target.hostname);
-    client.pipe(upstream).pipe(client);
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as { port: number }).port,
-    hold(): Promise<void> {
-      held = true;
-      return new Promise((r) => {
-        arrived = r;
-      });
-    },
-    resume() {
-      held = false;
-      for (const s of waiting.splice(0)) s.destroy();
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 function once(s: ServerProcess) {
   return new AppflowClient({
