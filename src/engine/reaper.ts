@@ -25,7 +25,7 @@ export class Reaper {
   /** Runs the startup pass, then the periodic one. */
   async start(): Promise<void> {
     if (this.store.caps.dialect === "sqlite") {
-      const runs = await reapRuns(this.store.db, this.now(), {
+      const runs = await reapRuns(this.store.db, this.store.caps, this.now(), {
         onlyExpired: false,
         errorMessage: "The flow run was interrupted by a server restart.",
       });
@@ -45,7 +45,7 @@ export class Reaper {
 
   private async reapExpired(): Promise<RunsTable[]> {
     try {
-      const runs = await reapRuns(this.store.db, this.now(), {
+      const runs = await reapRuns(this.store.db, this.store.caps, this.now(), {
         onlyExpired: true,
         errorMessage:
           "The worker running this flow run was lost (its lease expired); the run was interrupted.",

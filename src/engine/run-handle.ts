@@ -9,7 +9,7 @@ export class RunHandle {
   readonly soft = new AbortController();
   readonly hard = new AbortController();
   reason: StopReason | undefined;
-  /** The run was recorded Canceled by the force timer; the worker must not write its status. */
+  /** The force timer fired: the run's end was (or is being) recorded without waiting for its work. */
   forced = false;
   /** When the cancel reached this worker (for cancel latency). */
   stopRequestedAt: number | undefined;
@@ -21,6 +21,14 @@ export class RunHandle {
     private readonly forceMs: number,
     private readonly onForce: (h: RunHandle) => void,
   ) {}
+
+  /**
+   * This worker writes nothing more for the run, neither heartbeat, progress nor status: after a
+   * force the end is recorded (or left to the reaper); after a lost lease another node may own it.
+   */
+  get fenced(): boolean {
+    return this.forced || this.reason === "lease-lost";
+  }
 
   stop(reason: StopReason, now: number): void {
     if (this.reason) return;

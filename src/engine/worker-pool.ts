@@ -2,14 +2,18 @@
  * The in-process worker pool. The runs table is the queue: a free worker claims the oldest unclaimed
  * InProgress run, holds it by a lease renewed on every heartbeat and checkpoint, and ends it through
  * the store. A cancel reaches a worker directly (same process) or through the heartbeat's status read.
+ * A worker slot is taken until the run's work has really stopped (its executor settled), even when
+ * the run was already recorded ended by the force timer.
  */
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/open-store.ts";
 import { claimRun } from "../store/runs/claim-run.ts";
 import { endRun } from "../store/runs/end-run.ts";
 import { type RunCounts, touchRun } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
+import { LocalLease } from "./local-lease.ts";
 import { type ExecutorDeps, executeRun } from "./run-executor.ts";
 import { RunHandle, type StopReason } from "./run-handle.ts";
 import { retryWhileLeased } from "./store-retry.ts";
@@ -24,11 +28,24 @@ export interface WorkerPoolOptions {
   maxRunMs: number;
 }
 
+const monotonic = () => performance.now();
+
 export type RunEndListener = (run: RunsTable, info: { cancelLatencyMs?: number }) => void;
+
+/** How a claimed run is executed (the real executor; the engine's tests give one that ignores signals). */
+export type ExecuteRun = typeof executeRun;
+
+interface ActiveRun {
+  handle: RunHandle;
+  counts: RunCounts;
+  done: Promise<void>;
+  lease: LocalLease;
+  beat?: NodeJS.Timeout;
+}
 
 export class WorkerPool {
   readonly owner = `worker-${randomUUID()}`;
-  private readonly active = new Map<string, { handle: RunHandle; counts: RunCounts; done: Promise<void> }>();
+  private readonly active = new Map<string, ActiveRun>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -39,6 +56,7 @@ export class WorkerPool {
     private readonly opts: WorkerPoolOptions,
     private readonly deps: Omit<ExecutorDeps, "checkpoint">,
     private readonly log: Logger,
+    private readonly execute: ExecuteRun = executeRun,
   ) {}
 
   onRunEnd(l: RunEndListener): void {
@@ -65,22 +83,29 @@ export class WorkerPool {
     for (const id of executionIds) this.active.get(id)?.handle.stop("cancel", this.deps.now());
   }
 
-  /** Ordered shutdown: stop claiming, give runs `graceMs` to finish, then stop them, then wait. */
+  /**
+   * Ordered shutdown: stop claiming, give runs `graceMs` to finish, then stop them, then wait for them
+   * through their cancel grace and force periods. Work that ignores even that is abandoned to the
+   * process exit (its run was recorded by the force, or is left to the reaper).
+   */
   async stop(graceMs: number): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wakeUp?.();
     await this.loop;
     const all = () => Promise.all([...this.active.values()].map((a) => a.done));
-    const timer = new Promise((r) => setTimeout(r, graceMs).unref());
-    await Promise.race([all(), timer]);
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+    await Promise.race([all(), wait(graceMs)]);
     for (const a of this.active.values()) a.handle.stop("shutdown", this.deps.now());
-    await all();
+    await Promise.race([all(), wait(this.opts.cancelGraceMs + this.opts.cancelForceMs + 1_000)]);
+    if (this.active.size > 0)
+      this.log.error({ executionIds: [...this.active.keys()] }, "run workers still executing at shutdown");
   }
 
   private async claimLoop(): Promise<void> {
     while (this.running) {
       let claimed: RunsTable | undefined;
+      const sentAt = performance.now();
       if (this.active.size < this.opts.workers) {
         try {
           claimed = await claimRun(
@@ -95,7 +120,7 @@ export class WorkerPool {
         }
       }
       if (claimed) {
-        this.launch(claimed);
+        this.launch(claimed, sentAt);
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -109,7 +134,7 @@ export class WorkerPool {
     }
   }
 
-  private launch(run: RunsTable): void {
+  private launch(run: RunsTable, claimSentAt: number): void {
     const id = run.execution_id;
     const handle = new RunHandle(
       id,
@@ -117,56 +142,82 @@ export class WorkerPool {
       this.opts.cancelForceMs,
       (h) => void this.force(h),
     );
-    const entry = { handle, counts: emptyCounts(), done: Promise.resolve() };
+    // Renewals failing for 0.8 × lease: stop writing before another node may reap the run.
+    const lease = new LocalLease(this.opts.leaseMs, claimSentAt, () => {
+      this.log.warn({ executionId: id }, "lease not renewed in time: the run's writes stop");
+      handle.stop("lease-lost", this.deps.now());
+    });
+    const entry: ActiveRun = { handle, counts: emptyCounts(), done: Promise.resolve(), lease };
     this.active.set(id, entry);
     this.log.info({ executionId: id, flowName: run.flow_name, account: run.account_id }, "run claimed");
-    entry.done = this.runOne(run, handle, entry).finally(() => {
+    entry.done = this.runOne(run, entry).finally(() => {
       handle.dispose();
+      this.stopWrites(entry);
       this.active.delete(id);
       this.wake();
     });
   }
 
-  private async runOne(run: RunsTable, handle: RunHandle, entry: { counts: RunCounts }): Promise<void> {
+  private async runOne(run: RunsTable, entry: ActiveRun): Promise<void> {
     const id = run.execution_id;
-    // Until when this worker may still hold the lease (as of its last renewal), with a margin: store
-    // writes that hit a database outage are retried up to then, so a restart doesn't cost the run.
-    let renewedAt = this.deps.now();
-    const leaseUntil = () => renewedAt + this.opts.leaseMs * 0.8;
+    const { handle, lease } = entry;
+    // Store writes that hit a database outage are retried while the lease may still be this worker's
+    // (its local deadline), so a restart doesn't cost the run; past it the run is the reaper's.
+    const leaseUntil = () => lease.deadline;
     const touch = async (counts?: RunCounts) => {
-      const at = this.deps.now();
-      const status = await touchRun(this.store.db, id, this.owner, at, this.opts.leaseMs, counts);
-      if (status !== undefined) renewedAt = at;
+      if (handle.fenced) return;
+      const sentAt = performance.now();
+      const status = await touchRun(
+        this.store.db,
+        this.store.caps,
+        id,
+        this.owner,
+        this.deps.now(),
+        this.opts.leaseMs,
+        counts,
+      );
+      if (status !== undefined) lease.renewed(sentAt);
       this.observe(handle, status);
     };
-    const beat = setInterval(() => {
+    entry.beat = setInterval(() => {
       touch().catch((err) => this.log.warn({ err, executionId: id }, "heartbeat failed"));
     }, this.opts.heartbeatMs);
-    beat.unref();
+    entry.beat.unref();
     const deadline = setTimeout(() => handle.stop("timeout", this.deps.now()), this.opts.maxRunMs);
     deadline.unref();
     try {
-      const outcome = await executeRun(run, handle, {
+      const outcome = await this.execute(run, handle, {
         ...this.deps,
         checkpoint: async (counts) => {
           entry.counts = { ...counts };
-          await retryWhileLeased(() => touch(counts), leaseUntil, this.deps.now, handle.hard.signal);
+          await retryWhileLeased(() => touch(counts), leaseUntil, monotonic, handle.hard.signal);
         },
       });
-      if (handle.forced || handle.reason === "lease-lost") return;
+      if (handle.forced) {
+        this.log.warn({ executionId: id }, "the work of a forced run stopped: its worker slot is free");
+        return;
+      }
+      // The work is over: the force timer must not race the end written below.
+      handle.dispose();
+      if (handle.fenced) return;
       const ended = await retryWhileLeased(
         () => endRun(this.store.db, id, this.owner, outcome, this.deps.now()),
         leaseUntil,
-        this.deps.now,
+        monotonic,
       );
       if (ended) this.emitEnd(ended);
       else this.log.warn({ executionId: id }, "run ended elsewhere before its worker finished");
     } catch (err) {
       this.log.error({ err, executionId: id }, "recording the end of a run failed");
     } finally {
-      clearInterval(beat);
       clearTimeout(deadline);
     }
+  }
+
+  /** No more heartbeats and no local lease deadline: this worker writes nothing more for the run. */
+  private stopWrites(entry: ActiveRun): void {
+    clearInterval(entry.beat);
+    entry.lease.dispose();
   }
 
   private observe(handle: RunHandle, status: string | undefined): void {
@@ -175,26 +226,40 @@ export class WorkerPool {
     if (reason) handle.stop(reason, this.deps.now());
   }
 
-  /** The worker did not stop within the grace period: record Canceled with the counts known so far. */
+  /**
+   * The worker did not stop within the grace and force periods: record the end with the counts of its
+   * last checkpoint and stop its heartbeat, so the record no longer depends on the stuck work. Its slot
+   * stays taken until the work really stops (in-process code can't be killed). If this write fails,
+   * the lease, no longer renewed, expires and the reaper ends the run.
+   */
   private async force(handle: RunHandle): Promise<void> {
     const entry = this.active.get(handle.executionId);
     if (!entry || handle.forced) return;
     handle.forced = true;
+    this.stopWrites(entry);
     const ended = await endRun(
       this.store.db,
       handle.executionId,
       this.owner,
       {
         status: handle.reason === "cancel" ? "Canceled" : "Error",
-        errorMessage: "The flow run did not stop within the grace period and was ended.",
+        errorMessage:
+          "The flow run did not stop within the grace period and was ended with the counts of its last checkpoint; a write it still had in flight may not be counted.",
         counts: entry.counts,
       },
       this.deps.now(),
     ).catch((err) => {
-      this.log.error({ err, executionId: handle.executionId }, "forcing a run to end failed");
+      this.log.error(
+        { err, executionId: handle.executionId },
+        "forcing a run to end failed: the reaper will end it when its lease expires",
+      );
       return undefined;
     });
     if (ended) this.emitEnd(ended);
+    this.log.warn(
+      { executionId: handle.executionId },
+      "a forced run's work has not stopped: its worker slot stays taken until it does",
+    );
   }
 
   private emitEnd(run: RunsTable): void {

@@ -2,10 +2,12 @@
  * A worker claims the oldest unclaimed InProgress run. The UPDATE re-checks `status` and `claimed`,
  * so a cancel that committed first (the run is already Canceled) makes the claim find nothing.
  * PostgreSQL: SKIP LOCKED lets several processes claim concurrently without waiting on each other.
+ * The lease runs on the database's clock there (lease-clock.ts); `started_at` is the node's clock.
  */
 import type { Kysely } from "kysely";
 import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
+import { leaseUntil } from "./lease-clock.ts";
 
 export async function claimRun(
   db: Kysely<Database>,
@@ -28,7 +30,7 @@ export async function claimRun(
       .set({
         claimed: 1,
         lease_owner: owner,
-        lease_expires_at: now + leaseMs,
+        lease_expires_at: leaseUntil(caps, now, leaseMs),
         started_at: now,
         updated_at: now,
       })

@@ -8,6 +8,7 @@ import type { ExecutionStatus } from "../../domain/flow.ts";
 import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
 import { advanceWatermark } from "../watermark-sql.ts";
+import { leaseNow } from "./lease-clock.ts";
 import { insertRunEvent } from "./outbox-insert.ts";
 import { countColumns, type RunCounts } from "./touch-run.ts";
 
@@ -41,7 +42,11 @@ export async function endRun(
     // A cancel won the race (or the worker is confirming its own stop): CancelStarted → Canceled.
     row ??= await trx
       .updateTable("runs")
-      .set({ ...set, status: "Canceled" })
+      .set({
+        ...set,
+        status: "Canceled",
+        ...(outcome.errorMessage ? { error_message: outcome.errorMessage } : {}),
+      })
       .where("execution_id", "=", executionId)
       .where("lease_owner", "=", owner)
       .where("status", "=", "CancelStarted")
@@ -69,7 +74,12 @@ export interface ReapOptions {
  * Ends runs whose worker is gone: CancelStarted → Canceled, InProgress → Error. Unclaimed runs are
  * left alone: they are still queued and a worker will pick them up.
  */
-export async function reapRuns(db: Kysely<Database>, now: number, opts: ReapOptions): Promise<RunsTable[]> {
+export async function reapRuns(
+  db: Kysely<Database>,
+  caps: StoreCapabilities,
+  now: number,
+  opts: ReapOptions,
+): Promise<RunsTable[]> {
   return db.transaction().execute(async (trx) => {
     let q = trx
       .updateTable("runs")
@@ -91,7 +101,7 @@ export async function reapRuns(db: Kysely<Database>, now: number, opts: ReapOpti
       }))
       .where("status", "in", ["InProgress", "CancelStarted"])
       .where("claimed", "=", 1);
-    if (opts.onlyExpired) q = q.where("lease_expires_at", "<", now);
+    if (opts.onlyExpired) q = q.where("lease_expires_at", "<", leaseNow(caps, now));
     const rows = await q.returningAll().execute();
     for (const row of rows) await insertRunEvent(trx, row, "AppFlow End Flow Run Report", now);
     return rows;
