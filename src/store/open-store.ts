@@ -101,6 +101,7 @@ function openSqlite(dataDir: string, log: QueryLog): Store {
   const sqlite = new SQLite(join(dataDir, "sluice.db"));
   sqlite.pragma("journal_mode = WAL");
   // FULL: a committed status change (e.g. CancelStarted) survives power loss, not only a process crash.
+  // Heartbeats relax it to NORMAL for their own commit (touch-run.ts; docs/runs.md "Durability").
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
