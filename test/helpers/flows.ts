@@ -178,10 +178,16 @@ export async function createS3ToPgFlow(
  * in Sluice's own code. (pg_sleep can't be much finer than a millisecond: for long batches that must
  * still be quick, sleep per statement.)
  */
-export async function createSlowTable(
-  ms: number,
-  per: "row" | "statement" = "row",
-): Promise<{ table: string; count(): Promise<number>; drop(): Promise<void> }> {
+export interface TestTable {
+  /** `schema.rows`, for a flow's `object`. */
+  table: string;
+  count(): Promise<number>;
+  /** COPY statements into the table executing right now (pg_stat_activity): proof a batch is in flight. */
+  copiesInFlight(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+export async function createSlowTable(ms: number, per: "row" | "statement" = "row"): Promise<TestTable> {
   const schema = `d_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
@@ -195,12 +201,65 @@ export async function createSlowTable(
       `CREATE TRIGGER slow BEFORE INSERT ON ${schema}.rows FOR EACH ${per === "row" ? "ROW" : "STATEMENT"} EXECUTE FUNCTION ${schema}.slow()`,
     );
   }
+  return tableHandle(c, schema);
+}
+
+function tableHandle(c: pg.Client, schema: string): TestTable {
   return {
     table: `${schema}.rows`,
     count: async () => Number((await c.query(`SELECT count(*) AS n FROM ${schema}.rows`)).rows[0].n),
+    copiesInFlight: async () =>
+      Number(
+        (
+          await c.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1",
+            [`COPY "${schema}"."rows"%`],
+          )
+        ).rows[0].n,
+      ),
     drop: async () => {
       await c.query(`DROP SCHEMA ${schema} CASCADE`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A destination table that takes its first `openRows` rows, then holds every further row (the COPY
+ * in flight waits, inside its transaction) until `open()`: a run into it is in progress, with whole
+ * batches committed and the next one in flight, for exactly as long as the test wants. The gate is an
+ * advisory lock the helper's own connection holds.
+ */
+export async function createGatedTable(openRows: number): Promise<TestTable & { open(): Promise<void> }> {
+  const schema = `d_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const key = Math.floor(Math.random() * 2 ** 31);
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`CREATE SCHEMA ${schema}`);
+  await c.query(`CREATE TABLE ${schema}.rows (${COLUMNS.map((col) => `${col} text`).join(", ")})`);
+  // Rows the COPY already inserted are visible to its own trigger: the gate closes at exactly openRows.
+  await c.query(`CREATE FUNCTION ${schema}.gate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF (SELECT count(*) FROM ${schema}.rows) >= ${openRows} THEN PERFORM pg_advisory_xact_lock_shared(${key}); END IF;
+      RETURN NEW;
+    END $$`);
+  await c.query(
+    `CREATE TRIGGER gate BEFORE INSERT ON ${schema}.rows FOR EACH ROW EXECUTE FUNCTION ${schema}.gate()`,
+  );
+  await c.query("SELECT pg_advisory_lock($1)", [key]);
+  let closed = true;
+  const open = async () => {
+    if (!closed) return;
+    closed = false;
+    await c.query("SELECT pg_advisory_unlock($1)", [key]);
+  };
+  const handle = tableHandle(c, schema);
+  return {
+    ...handle,
+    open,
+    drop: async () => {
+      await open();
+      await handle.drop();
     },
   };
 }

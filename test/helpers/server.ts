@@ -76,6 +76,10 @@ export async function startPeer(of: TestServer, over: ConfigOverrides = {}): Pro
   return boot(of.backend, of.dataDir, of.pgSchema, over, false);
 }
 
+/**
+ * The SDK client tests talk to Sluice with. One attempt per call: the SDK's retries would hide a 5xx
+ * or a throttling answer behind a later success; a test about retries builds its own client.
+ */
 export function appflowClient(
   endpoint: string,
   accessKeyId = "test",
@@ -85,7 +89,7 @@ export function appflowClient(
     endpoint,
     region: "us-east-1",
     credentials: { accessKeyId, secretAccessKey },
-    maxAttempts: 3,
+    maxAttempts: 1,
   });
 }
 
