@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { copyTasks, createSlowTable, makeBucket, writeCsv } from "../helpers/flows.ts";
+import { copyTasks, createGatedTable, makeBucket, writeCsv } from "../helpers/flows.ts";
 import { describeRun, type ProcResult, pythonSkipReason, runAws } from "../helpers/python.ts";
 import { PG_URL, startTestServer, type TestServer } from "../helpers/server.ts";
 import { pgSkipReason } from "../helpers/store.ts";
@@ -109,7 +109,7 @@ describe("the AWS CLI against Sluice", { skip }, () => {
   });
 
   describe("Done when: cancel a run into Redshift (PostgreSQL) from the CLI", { skip: pgSkip }, () => {
-    let slow: Awaited<ReturnType<typeof createSlowTable>>;
+    let slow: Awaited<ReturnType<typeof createGatedTable>>;
     const records = async () =>
       (
         await ok<{ flowExecutions: Execution[] }>([
@@ -131,8 +131,11 @@ describe("the AWS CLI against Sluice", { skip }, () => {
     };
 
     before(async () => {
-      // 200-row batches at 20 ms per row: a batch is in flight for about 4 s, longer than a few CLI calls.
-      slow = await createSlowTable(20);
+      // Two whole batches commit, then the third is held in flight until the test opens the gate. (A
+      // table that merely slowed each batch to 4 s made the CancelStarted check a race against the CLI:
+      // one `aws` call takes 5-8 s on a loaded machine, so the batch in flight committed and the run
+      // ended Canceled before the describe after the cancel read it.)
+      slow = await createGatedTable(2 * BATCH);
       const url = new URL(PG_URL);
       await ok([
         "create-connector-profile",
@@ -191,7 +194,7 @@ describe("the AWS CLI against Sluice", { skip }, () => {
         "to-redshift",
       ]);
       assert.ok(id);
-      // InProgress, with a batch committed and the next one in flight.
+      // InProgress, with two batches committed and the next one held in flight.
       const running = await waitRun(
         id,
         (r) => r.executionStatus === "InProgress" && (r.executionResult?.bytesWritten ?? 0) > 0,
@@ -202,6 +205,8 @@ describe("the AWS CLI against Sluice", { skip }, () => {
       const cancel = ["cancel-flow-executions", "--flow-name", "to-redshift", "--execution-ids", id];
       assert.deepEqual(await ok(cancel), { invalidExecutions: [] });
       assert.equal((await record(id))?.executionStatus, "CancelStarted");
+      assert.equal(await slow.copiesInFlight(), 1, "the batch in flight is still being written");
+      await slow.open(); // the batch in flight completes, whole; no new batch starts
 
       const done = await waitRun(id, (r) => r.executionStatus !== "CancelStarted", "the cancel to complete");
       assert.equal(done.executionStatus, "Canceled");
@@ -213,7 +218,7 @@ describe("the AWS CLI against Sluice", { skip }, () => {
       const rows = await slow.count();
       assert.ok(rows > 0, "the committed batches are in the table");
       assert.equal(rows % BATCH, 0, `only whole batches are in the table (${rows} rows)`);
-      assert.ok(rows < ROWS, "the run stopped before the end of the data");
+      assert.equal(rows, 3 * BATCH, "the two committed batches and the one in flight at the cancel");
       assert.ok((counts.recordsProcessed ?? 0) >= rows, "the counts cover what was written");
 
       assert.deepEqual(await ok(cancel), { invalidExecutions: [id] });

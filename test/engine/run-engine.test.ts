@@ -16,8 +16,19 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
-import { COLUMNS, createS3ToS3Flow, isTerminal, makeBucket, waitForRun, writeCsv } from "../helpers/flows.ts";
+import {
+  COLUMNS,
+  createPgProfile,
+  createS3ToPgFlow,
+  createS3ToS3Flow,
+  createSlowTable,
+  isTerminal,
+  type TestTable,
+  waitForRun,
+  writeCsv,
+} from "../helpers/flows.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { pgSkipReason } from "../helpers/store.ts";
 
 describe("runs through a real S3 API server (s3rver on loopback)", () => {
   let s3dir: string;
@@ -90,27 +101,40 @@ describe("runs through a real S3 API server (s3rver on loopback)", () => {
   });
 });
 
-describe("run limits", () => {
+describe("run limits", async () => {
+  // The run goes into a table whose trigger sleeps 50 ms per row (a 200-row batch takes 10 s): it is
+  // longer than the maximum run time by construction, not because the input is big.
+  const skip = await pgSkipReason("postgres");
   let s: TestServer;
+  let slow: TestTable;
   before(async () => {
-    s = await startTestServer("sqlite", { engine: { maxRunMs: 300, batchRows: 500 } });
-    makeBucket(s.dataDir, "outbox");
-    await writeCsv(s.dataDir, "inbox", "big/data.csv", 300_000);
-    await createS3ToS3Flow(s.client, "long", {
+    if (skip) return;
+    s = await startTestServer("sqlite", {
+      engine: { maxRunMs: 300, batchRows: 500, redshiftBatchRows: 200, cancelGraceMs: 300 },
+    });
+    slow = await createSlowTable(50);
+    await writeCsv(s.dataDir, "inbox", "few/data.csv", 1_000);
+    await createPgProfile(s.client, "pg");
+    await createS3ToPgFlow(s.client, "long", {
       inBucket: "inbox",
-      prefix: "big",
-      outBucket: "outbox",
-      fileType: "PARQUET",
-      singleFile: true,
+      prefix: "few",
+      profile: "pg",
+      table: slow.table,
     });
   });
-  after(async () => s.close());
+  after(async () => {
+    await s?.close();
+    await slow?.drop();
+  });
 
-  test("a run longer than the maximum run time ends Error, with the counts it reached", async () => {
+  test("a run longer than the maximum run time ends Error, with the counts it reached", {
+    skip,
+  }, async () => {
     const id = (await s.client.send(new StartFlowCommand({ flowName: "long" }))).executionId!;
     const rec = await waitForRun(s.client, "long", id, isTerminal, "the run to end");
     assert.equal(rec.executionStatus, "Error");
     assert.match(rec.executionResult?.errorInfo?.executionMessage ?? "", /maximum run time/);
     assert.ok((rec.executionResult?.recordsProcessed ?? 0) > 0);
+    assert.equal(await slow.count(), 0, "the batch in flight at the deadline was rolled back");
   });
 });
