@@ -110,7 +110,7 @@ describe("run limits", async () => {
   before(async () => {
     if (skip) return;
     s = await startTestServer("sqlite", {
-      engine: { maxRunMs: 300, batchRows: 500, redshiftBatchRows: 200, cancelGraceMs: 300 },
+      engine: { maxRunMs: 2_000, batchRows: 500, redshiftBatchRows: 200, cancelGraceMs: 300 },
     });
     slow = await createSlowTable(50);
     await writeCsv(s.dataDir, "inbox", "few/data.csv", 1_000);

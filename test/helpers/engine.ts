@@ -8,9 +8,11 @@ import { sql } from "kysely";
 import type { ExecuteRun, WorkerPoolOptions } from "../../src/engine/worker-pool.ts";
 import { WorkerPool } from "../../src/engine/worker-pool.ts";
 import { createLogger } from "../../src/logger.ts";
+import { insertFlow } from "../../src/store/flows-sql.ts";
 import type { Store } from "../../src/store/open-store.ts";
 import { createRun } from "../../src/store/runs/create-run.ts";
 import type { RunCounts } from "../../src/store/runs/touch-run.ts";
+import { flowRow } from "./store.ts";
 
 export const ACCOUNT = "000000000000";
 export const zeroCounts: RunCounts = {
@@ -22,7 +24,8 @@ export const zeroCounts: RunCounts = {
   putFailures: 0,
 };
 
-export function queueRun(store: Store, flowName = "f") {
+export async function queueRun(store: Store, flowName = "f") {
+  await insertFlow(store.db, flowRow(ACCOUNT, flowName)); // a run needs its flow (no-op when it exists)
   return createRun(
     store.db,
     store.caps,
@@ -43,12 +46,16 @@ export function queueRun(store: Store, flowName = "f") {
   );
 }
 
+/** `logs`, when given, receives the pool's log lines (what an operator sees is observable). */
 export function testPool(
   store: Store,
   execute: ExecuteRun,
   opts: Partial<WorkerPoolOptions> = {},
+  logs?: string[],
 ): WorkerPool {
-  const log = createLogger(process.env.SLUICE_TEST_LOG ?? "silent");
+  const log = logs
+    ? createLogger("info", { write: (line: string) => void logs.push(line) })
+    : createLogger(process.env.SLUICE_TEST_LOG ?? "silent");
   return new WorkerPool(
     store,
     {
