@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectorEnv } from "./api/handlers/connectors.ts";
+import { connectorEnv } from "./api/handlers/connector-env.ts";
 import { resolveProfile } from "./api/handlers/flow-checks.ts";
 import { loadCredentials } from "./api/protocol/credentials.ts";
 import { requestListener } from "./api/protocol/http-server.ts";

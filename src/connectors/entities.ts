@@ -1,52 +1,36 @@
-/** ListConnectorEntities / DescribeConnectorEntity for the connectors Sluice implements. */
+/** ListConnectorEntities / DescribeConnectorEntity, dispatched to the connector's entity declaration. */
 import { UnsupportedOperationError, ValidationError } from "../domain/errors.ts";
 import type { ConnectorEntity, ConnectorEntityField } from "./entity-types.ts";
-import { describeRedshiftEntity, listRedshiftEntities } from "./redshift/redshift-entities.ts";
-import { openObjectStore } from "./s3/open-object-store.ts";
-import { describeS3Entity, listS3Entities } from "./s3/s3-entities.ts";
-import type { ConnectorEnvironment, ResolvedProfile } from "./types.ts";
+import { getConnector } from "./registry.ts";
+import type { EntityContext } from "./sdk/definition.ts";
 
 export type { ConnectorEntity, ConnectorEntityField } from "./entity-types.ts";
 
+function entitiesOf(connectorType: string, ctx: EntityContext, what: string) {
+  const c = getConnector(connectorType);
+  if (!c?.entities) {
+    throw new UnsupportedOperationError(
+      `${what} entities is not supported for connector type ${connectorType}`,
+    );
+  }
+  if (c.profile && !ctx.profile) {
+    throw new ValidationError(`connectorProfileName is required for ${connectorType}`);
+  }
+  return c.entities;
+}
+
 export async function listEntities(
   connectorType: string,
-  profile: ResolvedProfile | undefined,
+  ctx: EntityContext,
   entitiesPath: string | undefined,
-  env: ConnectorEnvironment,
-  signal: AbortSignal,
 ): Promise<ConnectorEntity[]> {
-  switch (connectorType) {
-    case "S3":
-      return listS3Entities(openObjectStore(env), entitiesPath, signal);
-    case "Redshift":
-      return listRedshiftEntities(needProfile(profile), entitiesPath, signal);
-    default:
-      throw new UnsupportedOperationError(
-        `Listing entities is not supported for connector type ${connectorType}`,
-      );
-  }
+  return entitiesOf(connectorType, ctx, "Listing").list(ctx, entitiesPath);
 }
 
 export async function describeEntity(
   connectorType: string,
-  profile: ResolvedProfile | undefined,
+  ctx: EntityContext,
   entityName: string,
-  env: ConnectorEnvironment,
-  signal: AbortSignal,
 ): Promise<ConnectorEntityField[]> {
-  switch (connectorType) {
-    case "S3":
-      return describeS3Entity(openObjectStore(env), entityName, signal);
-    case "Redshift":
-      return describeRedshiftEntity(needProfile(profile), entityName, signal);
-    default:
-      throw new UnsupportedOperationError(
-        `Describing entities is not supported for connector type ${connectorType}`,
-      );
-  }
-}
-
-function needProfile(profile: ResolvedProfile | undefined): ResolvedProfile {
-  if (!profile) throw new ValidationError("connectorProfileName is required for Redshift");
-  return profile;
+  return entitiesOf(connectorType, ctx, "Describing").describe(ctx, entityName);
 }

@@ -1,9 +1,11 @@
 /**
- * The record pipeline's contracts (DESIGN.md §4). Sources yield batches, compiled tasks turn a batch
- * into a batch, destinations consume batches and report what they committed. Every batch boundary
- * is a cancel checkpoint; every I/O call takes the AbortSignal.
+ * The record pipeline's contracts (DESIGN.md §4) as the connector SDK sees them. Sources yield batches,
+ * compiled tasks turn a batch into a batch, destinations consume batches and report what they committed.
+ * Every connector call gets one run context (run-context.ts) instead of positional signals.
  */
-import type { DestinationFlowConfig, FlowDefinition, SourceFlowConfig } from "../domain/flow.ts";
+import type { RetryPolicy } from "./sdk/failures.ts";
+
+export type { ConnectorRunContext, RunContext } from "./sdk/run-context.ts";
 
 /** A scalar value in a record. CSV sources yield strings; JSON sources yield JSON scalars. */
 export type FieldValue = string | number | boolean | null;
@@ -44,6 +46,10 @@ export interface ConnectorEnvironment {
   redshiftBatchRows: number;
   sourceParallelism: number;
   batchRows: number;
+  /** Redshift Data API endpoint override (tests, VPC endpoints); unset = the AWS regional endpoint. */
+  redshiftDataEndpoint?: string;
+  /** Retries of a batch that failed in transport (sdk/failures.ts); default DEFAULT_RETRY. */
+  batchRetry?: RetryPolicy;
 }
 
 /** A decrypted connector profile: only ever held in memory during a run or a connection test. */
@@ -54,17 +60,20 @@ export interface ResolvedProfile {
   credentials: Record<string, unknown>;
 }
 
-export interface RunContext {
-  flow: FlowDefinition;
-  executionId: string;
-  /** When the run started: the destination's path layout uses it (UTC). */
-  startedAt: Date;
-  env: ConnectorEnvironment;
-}
+/**
+ * How a connector behaves on cancel (DESIGN.md §1):
+ * - "streaming": stops at the next page/record; an in-flight call is aborted by the soft signal.
+ * - "batch": the batch in flight (a Bulk API chunk read, a COPY) is finished whole; no new one starts.
+ */
+export type CommitMode = "streaming" | "batch";
 
 export interface Source {
-  /** Yields batches until the data is exhausted. Must stop promptly when `signal` aborts. */
-  read(signal: AbortSignal): AsyncIterable<RecordBatch>;
+  readonly commitMode: CommitMode;
+  /**
+   * Yields batches until the data is exhausted. A streaming source stops promptly when `ctx.signal`
+   * aborts; a batch source finishes (and yields) the batch it is reading, then requests no other.
+   */
+  read(): AsyncIterable<RecordBatch>;
   /** The page size / parallelism actually used, reported in executionResult. */
   readonly maxPageSize: number;
   readonly numParallelProcesses: number;
@@ -72,36 +81,19 @@ export interface Source {
 
 export interface DestinationWriter {
   /**
-   * "streaming": the engine aborts an in-flight write on cancel (signal), then calls abort().
-   * "batch": a write in flight is finished whole on cancel; the engine then stops (no new batch).
+   * "streaming": an in-flight write is aborted on cancel (ctx.signal), then abort() drops the rest.
+   * "batch": a commit in flight is finished whole (commit calls get ctx.hardSignal only); once
+   * ctx.signal has fired no new destination batch starts.
    */
-  readonly commitMode: "streaming" | "batch";
-  /**
-   * Accepts one batch (may buffer). Resolves with the progress committed so far. `stop` (batch mode):
-   * once it has fired, no new destination batch starts; the one in flight is finished whole.
-   */
-  write(batch: RecordBatch, signal: AbortSignal, stop?: AbortSignal): Promise<WriteProgress>;
+  readonly commitMode: CommitMode;
+  /** Accepts one batch (may buffer). Resolves with the progress committed so far. */
+  write(batch: RecordBatch): Promise<WriteProgress>;
   /** Flushes and commits everything buffered. Resolves with the final committed progress. */
-  finish(signal: AbortSignal): Promise<WriteProgress>;
+  finish(): Promise<WriteProgress>;
   /** Drops everything not committed (abort multipart uploads, roll back open transactions). Never throws. */
   abort(): Promise<WriteProgress>;
 }
 
 export interface Destination {
-  open(signal: AbortSignal): Promise<DestinationWriter>;
-}
-
-export interface ConnectorDescriptor {
-  connectorType: string;
-  canSource: boolean;
-  canDestination: boolean;
-  requiresProfile: boolean;
-  supportedTriggerTypes: ("Scheduled" | "Event" | "OnDemand")[];
-  supportedOperators: string[];
-  supportedWriteOperations: string[];
-  supportedFileTypes?: string[];
-  createSource?(config: SourceFlowConfig, ctx: RunContext, profile?: ResolvedProfile): Source;
-  createDestination?(config: DestinationFlowConfig, ctx: RunContext, profile?: ResolvedProfile): Destination;
-  /** Checks that a profile can connect; throws ConnectorAuthenticationError / ConnectorServerError. */
-  testProfile?(profile: ResolvedProfile, signal: AbortSignal): Promise<void>;
+  open(): Promise<DestinationWriter>;
 }

@@ -1,6 +1,6 @@
 /**
  * The flow definition as Sluice stores and runs it: the AppFlow request members, already validated
- * by api/shapes. Only the connector types Sluice implements appear here.
+ * by api/shapes. Connector-specific members belong to their connector folders (src/connectors/<name>).
  */
 export type ExecutionStatus = "InProgress" | "Successful" | "Error" | "CancelStarted" | "Canceled";
 export type FlowStatus = "Active" | "Deprecated" | "Deleted" | "Draft" | "Errored" | "Suspended";
@@ -25,45 +25,12 @@ export interface Task {
   taskProperties?: Record<string, string>;
 }
 
-export interface S3SourceProperties {
-  bucketName: string;
-  bucketPrefix?: string;
-  s3InputFormatConfig?: { s3InputFileType?: "CSV" | "JSON" };
-}
-
-export interface S3DestinationProperties {
-  bucketName: string;
-  bucketPrefix?: string;
-  s3OutputFormatConfig?: {
-    fileType?: "CSV" | "JSON" | "PARQUET";
-    prefixConfig?: {
-      prefixType?: "FILENAME" | "PATH" | "PATH_AND_FILENAME";
-      prefixFormat?: "YEAR" | "MONTH" | "DAY" | "HOUR" | "MINUTE";
-      pathPrefixHierarchy?: ("EXECUTION_ID" | "SCHEMA_VERSION")[];
-    };
-    aggregationConfig?: { aggregationType?: "None" | "SingleFile"; targetFileSize?: number };
-    preserveSourceDataTyping?: boolean;
-  };
-}
-
-export interface ErrorHandlingConfig {
-  failOnFirstDestinationError?: boolean;
-  bucketPrefix?: string;
-  bucketName?: string;
-}
-
-export interface RedshiftDestinationProperties {
-  object: string;
-  intermediateBucketName: string;
-  bucketPrefix?: string;
-  errorHandlingConfig?: ErrorHandlingConfig;
-}
-
 export interface SourceFlowConfig {
   connectorType: string;
   apiVersion?: string;
   connectorProfileName?: string;
-  sourceConnectorProperties: { S3?: S3SourceProperties } & Record<string, unknown>;
+  /** One member, named after the connector type; its connector folder's schema validated it. */
+  sourceConnectorProperties: Record<string, unknown>;
   incrementalPullConfig?: { datetimeTypeFieldName?: string };
 }
 
@@ -71,10 +38,8 @@ export interface DestinationFlowConfig {
   connectorType: string;
   apiVersion?: string;
   connectorProfileName?: string;
-  destinationConnectorProperties: {
-    S3?: S3DestinationProperties;
-    Redshift?: RedshiftDestinationProperties;
-  } & Record<string, unknown>;
+  /** One member, named after the connector type; its connector folder's schema validated it. */
+  destinationConnectorProperties: Record<string, unknown>;
 }
 
 export interface TriggerConfig {

@@ -4,20 +4,26 @@
  * decided by the store (endRun), so a cancel that committed first always wins.
  */
 import { getConnector } from "../connectors/registry.ts";
-import type { DestinationWriter, ResolvedProfile, RunContext, WriteProgress } from "../connectors/types.ts";
+import type {
+  ConnectorRunContext,
+  DestinationWriter,
+  RunContext,
+  WriteProgress,
+} from "../connectors/types.ts";
 import { SluiceError, ValidationError } from "../domain/errors.ts";
 import type { FlowDefinition } from "../domain/flow.ts";
 import type { Logger } from "../logger.ts";
 import type { RunCounts } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { compileTasks } from "../tasks/index.ts";
+import type { OpenedProfile } from "./profile-access.ts";
 import type { RunHandle } from "./run-handle.ts";
 
 export interface ExecutorDeps {
   env: RunContext["env"];
   log: Logger;
   now(): number;
-  resolveProfile(accountId: string, name: string): Promise<ResolvedProfile>;
+  resolveProfile(accountId: string, name: string): Promise<OpenedProfile>;
   /** Fenced progress write; returns false when the worker no longer owns the run. */
   checkpoint(counts: RunCounts): Promise<void>;
 }
@@ -50,7 +56,7 @@ export async function executeRun(
   };
   let writer: DestinationWriter | undefined;
   try {
-    const ctx: RunContext = {
+    const base: RunContext = {
       flow,
       executionId: run.execution_id,
       startedAt: new Date(run.created_at),
@@ -59,12 +65,10 @@ export async function executeRun(
     const srcCfg = flow.sourceFlowConfig;
     const dstCfg = flow.destinationFlowConfigList[0];
     if (!dstCfg) throw new ValidationError("the flow has no destination");
-    const srcDesc = getConnector(srcCfg.connectorType);
-    const dstDesc = getConnector(dstCfg.connectorType);
-    if (!srcDesc?.createSource)
-      throw new ValidationError(`${srcCfg.connectorType} can't be used as a source`);
-    if (!dstDesc?.createDestination)
-      throw new ValidationError(`${dstCfg.connectorType} can't be used as a destination`);
+    const srcDef = getConnector(srcCfg.connectorType)?.source;
+    const dstDef = getConnector(dstCfg.connectorType)?.destination;
+    if (!srcDef) throw new ValidationError(`${srcCfg.connectorType} can't be used as a source`);
+    if (!dstDef) throw new ValidationError(`${dstCfg.connectorType} can't be used as a destination`);
     const srcProfile = srcCfg.connectorProfileName
       ? await deps.resolveProfile(run.account_id, srcCfg.connectorProfileName)
       : undefined;
@@ -72,33 +76,55 @@ export async function executeRun(
       ? await deps.resolveProfile(run.account_id, dstCfg.connectorProfileName)
       : undefined;
     const tasks = compileTasks(flow.tasks);
-    const source = srcDesc.createSource(srcCfg, ctx, srcProfile);
-    const destination = dstDesc.createDestination(dstCfg, ctx, dstProfile);
+    const context = (
+      opened: OpenedProfile | undefined,
+      signal: AbortSignal,
+      connector: string,
+    ): ConnectorRunContext => ({
+      ...base,
+      signal,
+      hardSignal: handle.hard.signal,
+      progress: applyProgress,
+      log: deps.log.child({ executionId: run.execution_id, connector }),
+      profile: opened?.profile,
+      saveCredentials: opened ? opened.saveCredentials : async (c) => c,
+      dataPullWindow: flow.dataPullWindow,
+    });
+    const source = srcDef.create(srcCfg, context(srcProfile, handle.soft.signal, srcCfg.connectorType));
+    // A batch source finishes the batch it is reading on cancel, and that batch is then written whole:
+    // the destination sees only the hard signal. A streaming source stops at once, and so does the
+    // destination's write in flight (a batch destination still finishes its commit: hardSignal).
+    const batchSource = source.commitMode === "batch";
+    const destination = dstDef.create(
+      dstCfg,
+      context(dstProfile, batchSource ? handle.hard.signal : handle.soft.signal, dstCfg.connectorType),
+    );
     counts.numParallel = source.numParallelProcesses;
     counts.maxPageSize = source.maxPageSize;
 
-    const w = await destination.open(handle.soft.signal);
+    const w = await destination.open();
     writer = w;
-    // A batch destination finishes the batch in flight on cancel: only the hard signal (after the
-    // grace period) may interrupt its write.
-    const writeSignal = w.commitMode === "batch" ? handle.hard.signal : handle.soft.signal;
-    for await (const batch of readAhead(source.read(handle.soft.signal))) {
+    for await (const batch of readAhead(source.read())) {
       counts.recordsProcessed += batch.rows.length;
       counts.bytesProcessed += batch.bytes;
       const out = tasks.apply(batch);
       counts.recordsDropped += out.dropped;
       counts.numParallel = source.numParallelProcesses;
-      if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch, writeSignal, handle.soft.signal));
+      if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch));
       await deps.checkpoint(counts);
-      if (handle.soft.signal.aborted) break;
+      // A batch source ends by itself after the batch in flight; a streaming one is left here.
+      if (handle.soft.signal.aborted && !batchSource) break;
     }
     counts.numParallel = source.numParallelProcesses;
     if (handle.soft.signal.aborted) {
+      // Streaming: drop what is not committed. Batch source: the last batch read is committed whole
+      // (if that commit fails, the catch below aborts the writer).
+      if (batchSource) applyProgress(await w.finish());
       writer = undefined;
-      applyProgress(await w.abort());
+      if (!batchSource) applyProgress(await w.abort());
       return stopped(handle, counts);
     }
-    applyProgress(await w.finish(writeSignal));
+    applyProgress(await w.finish());
     counts.dataPullEnd = flow.dataPullWindow?.end ?? deps.now();
     return { status: "Successful", counts };
   } catch (err) {

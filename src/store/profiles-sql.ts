@@ -66,3 +66,26 @@ export async function deleteProfileRow(db: Kysely<Database>, row: ProfileRow): P
     return Number(res.numDeletedRows) === 1;
   });
 }
+
+/**
+ * Replaces a profile's credentials only if they are still the ones the caller read (`previous`, the
+ * stored envelope): two runs refreshing the same OAuth token at once can't clobber each other; the
+ * loser reads the winner's credentials instead. Returns false when the fence did not hold.
+ */
+export async function replaceProfileCredentials(
+  db: Kysely<Database>,
+  accountId: string,
+  name: string,
+  previous: string,
+  next: string,
+  now: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable("connector_profiles")
+    .set({ credentials_enc: next, updated_at: now })
+    .where("account_id", "=", accountId)
+    .where("profile_name", "=", name)
+    .where("credentials_enc", "=", previous)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}

@@ -3,10 +3,17 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { describeEntity, listEntities } from "../../src/connectors/entities.ts";
-import type { ResolvedProfile } from "../../src/connectors/types.ts";
+import type { EntityContext } from "../../src/connectors/sdk/definition.ts";
+import type { ConnectorEnvironment, ResolvedProfile } from "../../src/connectors/types.ts";
 import { type Backend, startBackend } from "./s3-backends.ts";
 
 const sig = () => AbortSignal.timeout(30_000);
+const ectx = (profile: ResolvedProfile | undefined, env: ConnectorEnvironment): EntityContext => ({
+  profile,
+  env,
+  signal: sig(),
+  saveCredentials: async (c) => c,
+});
 
 for (const kind of ["local", "s3rver"] as const) {
   describe(`S3 entities on the ${kind} backend`, () => {
@@ -30,19 +37,19 @@ for (const kind of ["local", "s3rver"] as const) {
     after(async () => b.close());
 
     test("lists buckets, then folders and objects level by level", async () => {
-      const buckets = await listEntities("S3", undefined, undefined, b.env, sig());
+      const buckets = await listEntities("S3", ectx(undefined, b.env), undefined);
       assert.ok(buckets.some((e) => e.name === "ent-bucket" && e.hasNestedEntities));
-      assert.deepEqual(await listEntities("S3", undefined, "ent-bucket", b.env, sig()), [
+      assert.deepEqual(await listEntities("S3", ectx(undefined, b.env), "ent-bucket"), [
         { name: "ent-bucket/sales", label: "sales", hasNestedEntities: true },
       ]);
-      assert.deepEqual(await listEntities("S3", undefined, "ent-bucket/sales", b.env, sig()), [
+      assert.deepEqual(await listEntities("S3", ectx(undefined, b.env), "ent-bucket/sales"), [
         { name: "ent-bucket/sales/2024", label: "2024", hasNestedEntities: true },
         { name: "ent-bucket/sales/top.jsonl", label: "top.jsonl", hasNestedEntities: false },
       ]);
     });
 
     test("describes a CSV folder and a JSON object with field types from a sample", async () => {
-      const csv = await describeEntity("S3", undefined, "ent-bucket/sales/2024", b.env, sig());
+      const csv = await describeEntity("S3", ectx(undefined, b.env), "ent-bucket/sales/2024");
       assert.deepEqual(
         csv.map((f) => [f.identifier, f.supportedFieldTypeDetails.v1.fieldType]),
         [
@@ -54,7 +61,7 @@ for (const kind of ["local", "s3rver"] as const) {
         ],
       );
       assert.ok(csv[1]!.supportedFieldTypeDetails.v1.filterOperators.includes("GREATER_THAN"));
-      const json = await describeEntity("S3", undefined, "ent-bucket/sales/top.jsonl", b.env, sig());
+      const json = await describeEntity("S3", ectx(undefined, b.env), "ent-bucket/sales/top.jsonl");
       assert.deepEqual(
         json.map((f) => [f.identifier, f.supportedFieldTypeDetails.v1.fieldType]),
         [
@@ -91,13 +98,13 @@ describe("Redshift entities on PostgreSQL", () => {
   });
 
   test("lists schemas then tables, and describes columns", async () => {
-    const schemas = await listEntities("Redshift", profile, undefined, env, sig());
+    const schemas = await listEntities("Redshift", ectx(profile, env), undefined);
     assert.ok(schemas.some((s) => s.name === schema && s.hasNestedEntities));
     assert.ok(!schemas.some((s) => s.name === "pg_catalog"));
-    assert.deepEqual(await listEntities("Redshift", profile, schema, env, sig()), [
+    assert.deepEqual(await listEntities("Redshift", ectx(profile, env), schema), [
       { name: `${schema}.orders`, label: "orders", hasNestedEntities: false },
     ]);
-    const fields = await describeEntity("Redshift", profile, `${schema}.orders`, env, sig());
+    const fields = await describeEntity("Redshift", ectx(profile, env), `${schema}.orders`);
     assert.deepEqual(
       fields.map((f) => [
         f.identifier,
@@ -115,7 +122,7 @@ describe("Redshift entities on PostgreSQL", () => {
     );
     assert.equal(fields[2]!.destinationProperties?.isDefaultedOnCreate, true);
     await assert.rejects(
-      listEntities("Redshift", undefined, undefined, env, sig()),
+      listEntities("Redshift", ectx(undefined, env), undefined),
       /connectorProfileName is required/,
     );
   });

@@ -54,3 +54,15 @@ test("testProfile: SELECT 1 works; auth failures are ConnectorAuthenticationErro
     },
   );
 });
+
+test("issue 8 defect 12: a short password doesn't garble the server's message (no search-and-replace masking)", async () => {
+  // With masking, every "e" of the message became "***": role "nobody_h***r***" do***s not ***xist.
+  const user = `nobody_here_${suffix}`;
+  await assert.rejects(testRedshiftProfile(profile(user, "e"), sig()), (e: unknown) => {
+    assert.ok(e instanceof ConnectorAuthenticationError, String(e));
+    assert.match(e.message, new RegExp(`role "${user}" does not exist`));
+    assert.match(e.message, /SQLSTATE 28000/);
+    assert.doesNotMatch(e.message, /\*\*\*/);
+    return true;
+  });
+});

@@ -6,10 +6,11 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { createRedshiftDestination } from "../../src/connectors/redshift/redshift-destination.ts";
+import type { RedshiftDestinationProperties } from "../../src/connectors/redshift/shapes.ts";
 import { openObjectStore } from "../../src/connectors/s3/open-object-store.ts";
 import type { ConnectorEnvironment, ResolvedProfile, RunContext } from "../../src/connectors/types.ts";
 import { ConnectorServerError } from "../../src/domain/errors.ts";
-import type { RedshiftDestinationProperties } from "../../src/domain/flow.ts";
+import { type ContextOptions, connectorContext } from "../helpers/connector-context.ts";
 import { readAll } from "./s3-backends.ts";
 
 const suffix = randomBytes(4).toString("hex");
@@ -54,15 +55,19 @@ async function makeTable(name: string): Promise<string> {
   return `${schema}.${name}`;
 }
 
-function open(object: string, extra: Partial<RedshiftDestinationProperties> = {}, executionId = "e1") {
+function open(
+  object: string,
+  extra: Partial<RedshiftDestinationProperties> = {},
+  executionId = "e1",
+  o: ContextOptions = {},
+) {
   return createRedshiftDestination(
     {
       connectorType: "Redshift",
       destinationConnectorProperties: { Redshift: { object, intermediateBucketName: "rs-stage", ...extra } },
     },
-    ctx(executionId),
-    profile(),
-  ).open(sig());
+    connectorContext(ctx(executionId), { profile: profile(), ...o }),
+  ).open();
 }
 
 async function rows(table: string) {
@@ -82,7 +87,14 @@ describe("Redshift destination on PostgreSQL", () => {
     await admin.connect();
     await admin.query(`CREATE SCHEMA ${schema}`);
     dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-rs-"));
-    env = { dataDir, s3: {}, redshiftBatchRows: 3, sourceParallelism: 1, batchRows: 100 };
+    env = {
+      dataDir,
+      s3: {},
+      redshiftBatchRows: 3,
+      sourceParallelism: 1,
+      batchRows: 100,
+      batchRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 },
+    };
     await openObjectStore(env).createBucket("rs-stage", sig());
     await openObjectStore(env).createBucket("rs-errors", sig());
   });
@@ -96,34 +108,28 @@ describe("Redshift destination on PostgreSQL", () => {
     const table = await makeTable("t_batches");
     const w = await open(table);
     const fields = ["id", "name", "note"];
-    let p = await w.write(
-      {
-        fields,
-        rows: [
-          [1, "a", null],
-          [2, "", 'q"uote, comma'],
-          [3, "c", "multi\nline"],
-          [4, "d", "\\."],
-        ],
-        bytes: 0,
-      },
-      sig(),
-    );
+    let p = await w.write({
+      fields,
+      rows: [
+        [1, "a", null],
+        [2, "", 'q"uote, comma'],
+        [3, "c", "multi\nline"],
+        [4, "d", "\\."],
+      ],
+      bytes: 0,
+    });
     assert.equal(p.recordsWritten, 3); // the 4th row waits for a full batch
-    p = await w.write(
-      {
-        fields,
-        rows: [
-          [5, "e", "x"],
-          [6, "f", "y"],
-          [7, "g", "z"],
-        ],
-        bytes: 0,
-      },
-      sig(),
-    );
+    p = await w.write({
+      fields,
+      rows: [
+        [5, "e", "x"],
+        [6, "f", "y"],
+        [7, "g", "z"],
+      ],
+      bytes: 0,
+    });
     assert.equal(p.recordsWritten, 6);
-    const fin = await w.finish(sig());
+    const fin = await w.finish();
     assert.equal(fin.recordsWritten, 7);
     assert.equal(fin.putFailures, 0);
     const got = await rows(table);
@@ -140,31 +146,25 @@ describe("Redshift destination on PostgreSQL", () => {
     const table = await makeTable("t_failfast");
     const w = await open(table, { errorHandlingConfig: { failOnFirstDestinationError: true } });
     const fields = ["id", "name"];
-    await w.write(
-      {
+    await w.write({
+      fields,
+      rows: [
+        [1, "a"],
+        [2, "b"],
+        [3, "c"],
+      ],
+      bytes: 0,
+    });
+    await assert.rejects(
+      w.write({
         fields,
         rows: [
-          [1, "a"],
-          [2, "b"],
-          [3, "c"],
+          [4, "d"],
+          ["not-a-number", "e"],
+          [6, "f"],
         ],
         bytes: 0,
-      },
-      sig(),
-    );
-    await assert.rejects(
-      w.write(
-        {
-          fields,
-          rows: [
-            [4, "d"],
-            ["not-a-number", "e"],
-            [6, "f"],
-          ],
-          bytes: 0,
-        },
-        sig(),
-      ),
+      }),
       (e: unknown) => {
         assert.ok(e instanceof ConnectorServerError);
         assert.match(e.message, /invalid input syntax for type integer/);
@@ -187,23 +187,20 @@ describe("Redshift destination on PostgreSQL", () => {
       "e-err",
     );
     const fields = ["id", "name"];
-    await w.write(
-      {
-        fields,
-        rows: [
-          [1, "a"],
-          [2, "b"],
-          [3, "c"],
-          [3, "duplicate key"],
-          [5, "e"],
-          [6, "f"],
-          [7, "g"],
-        ],
-        bytes: 0,
-      },
-      sig(),
-    );
-    const fin = await w.finish(sig());
+    await w.write({
+      fields,
+      rows: [
+        [1, "a"],
+        [2, "b"],
+        [3, "c"],
+        [3, "duplicate key"],
+        [5, "e"],
+        [6, "f"],
+        [7, "g"],
+      ],
+      bytes: 0,
+    });
+    const fin = await w.finish();
     assert.equal(fin.recordsWritten, 4);
     assert.equal(fin.putFailures, 3);
     assert.deepEqual(
@@ -225,14 +222,11 @@ describe("Redshift destination on PostgreSQL", () => {
   test("a batch field that is not a table column is a ConnectorServerError naming it; so is a missing table", async () => {
     const table = await makeTable("t_cols");
     const w = await open(table);
-    await assert.rejects(
-      w.write({ fields: ["id", "nope"], rows: [[1, "x"]], bytes: 0 }, sig()),
-      (e: unknown) => {
-        assert.ok(e instanceof ConnectorServerError);
-        assert.match(e.message, /no column "nope"/);
-        return true;
-      },
-    );
+    await assert.rejects(w.write({ fields: ["id", "nope"], rows: [[1, "x"]], bytes: 0 }), (e: unknown) => {
+      assert.ok(e instanceof ConnectorServerError);
+      assert.match(e.message, /no column "nope"/);
+      return true;
+    });
     await w.abort();
     await assert.rejects(open(`${schema}.does_not_exist`), /does_not_exist does not exist/);
   });
@@ -244,35 +238,30 @@ describe("Redshift destination on PostgreSQL", () => {
     await admin.query(
       `CREATE TRIGGER slow BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.slow_row()`,
     );
-    const w = await open(table);
+    // The hard signal: what aborts a batch destination's commit in flight.
+    const ctl = new AbortController();
+    const w = await open(table, {}, "e1", { hardSignal: ctl.signal });
     const fields = ["id", "name"];
     // Slow (0.2 s a row) but not cancelled: committed whole.
-    let p = await w.write(
-      {
-        fields,
-        rows: [
-          [1, "a"],
-          [100, "b"],
-          [101, "c"],
-        ],
-        bytes: 0,
-      },
-      sig(),
-    );
+    let p = await w.write({
+      fields,
+      rows: [
+        [1, "a"],
+        [100, "b"],
+        [101, "c"],
+      ],
+      bytes: 0,
+    });
     assert.equal(p.recordsWritten, 3);
-    const ctl = new AbortController();
-    const writing = w.write(
-      {
-        fields,
-        rows: [
-          [2, "x"],
-          [200, "slow"],
-          [201, "slower"],
-        ],
-        bytes: 0,
-      },
-      ctl.signal,
-    );
+    const writing = w.write({
+      fields,
+      rows: [
+        [2, "x"],
+        [200, "slow"],
+        [201, "slower"],
+      ],
+      bytes: 0,
+    });
     writing.catch(() => {});
     await until(async () => {
       const r = await admin.query(
@@ -294,5 +283,85 @@ describe("Redshift destination on PostgreSQL", () => {
       (await rows(table)).map((r) => r.id),
       [1, 100, 101],
     );
+  });
+
+  /** A table whose rows with id >= 100 take `seconds` each to insert, so a COPY stays in flight. */
+  async function slowTable(name: string, seconds: number): Promise<string> {
+    const table = await makeTable(name);
+    await admin.query(`CREATE FUNCTION ${schema}.${name}_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id >= 100 THEN PERFORM pg_sleep(${seconds}); END IF; RETURN NEW; END $$`);
+    await admin.query(
+      `CREATE TRIGGER slow BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.${name}_slow()`,
+    );
+    return table;
+  }
+
+  /** Terminates the backend running a COPY into `name` (only that one: the table is this test's own). */
+  async function killCopy(name: string): Promise<boolean> {
+    const r = await admin.query(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+       WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()`,
+      [`COPY %${schema}%${name}%`],
+    );
+    return r.rows.length > 0;
+  }
+
+  test("issue 8 defect 1: a backend killed mid-COPY is a lost connection, not rejected rows: the batch is sent again, once", async () => {
+    const table = await slowTable("t_kill", 0.3);
+    const w = await open(table, { errorHandlingConfig: { bucketName: "rs-errors", bucketPrefix: "kill" } });
+    const writing = w.write({
+      fields: ["id", "name"],
+      rows: [
+        [100, "a"],
+        [101, "b"],
+        [102, "c"],
+      ],
+      bytes: 0,
+    });
+    writing.catch(() => {});
+    await until(() => killCopy("t_kill"), "the COPY to be running, to kill it");
+    const p = await writing;
+    assert.deepEqual(p, { recordsWritten: 3, bytesWritten: p.bytesWritten, putFailures: 0 });
+    const fin = await w.finish();
+    assert.equal(fin.putFailures, 0);
+    assert.deepEqual(
+      (await rows(table)).map((r) => r.id),
+      [100, 101, 102],
+    );
+    assert.deepEqual(await openObjectStore(env).list("rs-errors", "kill/", sig()), []);
+  });
+
+  test("issue 8 defect 1: killed on every attempt, the write fails saying what happened; nothing counted or written", async () => {
+    const table = await slowTable("t_kill_all", 0.3);
+    const w = await open(table, {
+      errorHandlingConfig: { bucketName: "rs-errors", bucketPrefix: "killall" },
+    });
+    let settled = false;
+    const writing = w.write({
+      fields: ["id", "name"],
+      rows: [
+        [100, "a"],
+        [101, "b"],
+        [102, "c"],
+      ],
+      bytes: 0,
+    });
+    writing.catch(() => {}).finally(() => (settled = true));
+    let kills = 0;
+    while (!settled) {
+      if (await killCopy("t_kill_all")) kills++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await assert.rejects(writing, (e: unknown) => {
+      assert.ok(e instanceof ConnectorServerError, String(e));
+      assert.match(e.message, /failed 3 times and was not written/);
+      assert.match(e.message, /terminating connection due to administrator command \(SQLSTATE 57P01\)/);
+      return true;
+    });
+    assert.equal(kills, 3);
+    const after = await w.abort();
+    assert.deepEqual(after, { recordsWritten: 0, bytesWritten: 0, putFailures: 0 });
+    assert.deepEqual(await rows(table), []);
+    assert.deepEqual(await openObjectStore(env).list("rs-errors", "killall/", sig()), []);
   });
 });

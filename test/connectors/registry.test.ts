@@ -44,14 +44,12 @@ function conforms(value: unknown, shapeName: string, where: string): void {
 test("registry holds S3 (source and destination) and Redshift (destination only)", { skip: why }, () => {
   assert.deepEqual([...connectorRegistry.keys()].sort(), ["Redshift", "S3"]);
   const s3 = getConnector("S3")!;
-  assert.ok(
-    s3.canSource && s3.canDestination && !s3.requiresProfile && s3.createSource && s3.createDestination,
-  );
-  assert.deepEqual(s3.supportedOperators, shapes.S3ConnectorOperator!.enum);
-  assert.ok(!s3.supportedOperators.includes("CONTAINS"));
+  assert.ok(s3.source && s3.destination && !s3.profile);
+  assert.deepEqual([...s3.source.operators], shapes.S3ConnectorOperator!.enum);
+  assert.ok(!s3.source.operators.includes("CONTAINS"));
   const rs = getConnector("Redshift")!;
-  assert.ok(!rs.canSource && rs.canDestination && rs.requiresProfile && rs.testProfile && !rs.createSource);
-  assert.deepEqual(rs.supportedWriteOperations, ["INSERT"]);
+  assert.ok(!rs.source && rs.destination && rs.profile);
+  assert.deepEqual(rs.destination.writeOperations, ["INSERT"]);
   assert.equal(getConnector("Salesforce"), undefined);
 });
 
@@ -59,8 +57,8 @@ test("ConnectorConfiguration rendering uses only model members and values", { sk
   for (const d of connectorRegistry.values()) {
     const config = toConnectorConfiguration(d);
     conforms(config, "ConnectorConfiguration", d.connectorType);
-    assert.equal(config.canUseAsSource, d.canSource);
-    assert.equal(config.canUseAsDestination, d.canDestination);
+    assert.equal(config.canUseAsSource, d.source !== undefined);
+    assert.equal(config.canUseAsDestination, d.destination !== undefined);
   }
   const s3 = toConnectorConfiguration(getConnector("S3")!);
   assert.deepEqual(s3.supportedDestinationConnectors, ["S3", "Redshift"]);

@@ -8,11 +8,13 @@ import { createS3Destination } from "../../src/connectors/s3/s3-destination.ts";
 import { S3DestinationWriter } from "../../src/connectors/s3/s3-destination-writer.ts";
 import type { LayoutInput } from "../../src/connectors/s3/s3-layout.ts";
 import { createS3Source } from "../../src/connectors/s3/s3-source.ts";
-import type { FieldValue, RecordBatch, RunContext } from "../../src/connectors/types.ts";
+import type { S3DestinationProperties, S3SourceProperties } from "../../src/connectors/s3/shapes.ts";
+import type { ConnectorRunContext, FieldValue, RecordBatch } from "../../src/connectors/types.ts";
 import { ConnectorServerError } from "../../src/domain/errors.ts";
-import type { FlowDefinition, S3DestinationProperties, S3SourceProperties } from "../../src/domain/flow.ts";
+import type { FlowDefinition } from "../../src/domain/flow.ts";
 import { readCsv } from "../../src/formats/csv-reader.ts";
 import { readJsonLines } from "../../src/formats/jsonl-reader.ts";
+import { connectorContext } from "../helpers/connector-context.ts";
 import { type Backend, readAll, startBackend } from "./s3-backends.ts";
 
 const startedAt = new Date(Date.UTC(2024, 2, 5, 7, 9, 30));
@@ -83,7 +85,7 @@ class GatedStore implements ObjectStore {
 }
 const sig = () => AbortSignal.timeout(60_000);
 
-function context(b: Backend, executionId: string, batchRows = 1000): RunContext {
+function context(b: Backend, executionId: string, batchRows = 1000, signal = sig()): ConnectorRunContext {
   const flow: FlowDefinition = {
     flowName: "orders-flow",
     flowArn: "arn:aws:appflow:us-east-1:000000000000:flow/orders-flow",
@@ -95,7 +97,7 @@ function context(b: Backend, executionId: string, batchRows = 1000): RunContext 
     tasks: [],
     schemaVersion: 3,
   };
-  return { flow, executionId, startedAt, env: { ...b.env, batchRows } };
+  return connectorContext({ flow, executionId, startedAt, env: { ...b.env, batchRows } }, { signal });
 }
 
 async function readSource(b: Backend, props: S3SourceProperties, batchRows = 2) {
@@ -104,7 +106,7 @@ async function readSource(b: Backend, props: S3SourceProperties, batchRows = 2) 
     context(b, "x", batchRows),
   );
   const batches: RecordBatch[] = [];
-  for await (const batch of src.read(sig())) batches.push(batch);
+  for await (const batch of src.read()) batches.push(batch);
   return batches;
 }
 
@@ -112,7 +114,7 @@ function openWriter(b: Backend, props: S3DestinationProperties, executionId = "e
   return createS3Destination(
     { connectorType: "S3", destinationConnectorProperties: { S3: props } },
     context(b, executionId),
-  ).open(sig());
+  ).open();
 }
 
 async function keys(b: Backend, bucket: string, prefix = ""): Promise<string[]> {
@@ -201,13 +203,13 @@ for (const kind of ["local", "s3rver"] as const) {
           connectorType: "S3",
           sourceConnectorProperties: { S3: { bucketName: "src-bucket", bucketPrefix: "big" } },
         },
-        context(b, "x", 1000),
+        context(b, "x", 1000, ctl.signal),
       );
       let seen = 0;
       const t0 = Date.now();
       await assert.rejects(
         (async () => {
-          for await (const batch of src.read(ctl.signal)) {
+          for await (const batch of src.read()) {
             seen += batch.rows.length;
             if (seen >= 2000) ctl.abort();
           }
@@ -225,10 +227,10 @@ for (const kind of ["local", "s3rver"] as const) {
         s3OutputFormatConfig: { fileType: "CSV" },
       });
       const fields = ["id", "name", "region"];
-      await w.write({ fields, rows: rowsOf(3), bytes: 0 }, sig());
-      const p = await w.write({ fields, rows: [[4, 'say "hi", ok', null]], bytes: 0 }, sig());
+      await w.write({ fields, rows: rowsOf(3), bytes: 0 });
+      const p = await w.write({ fields, rows: [[4, 'say "hi", ok', null]], bytes: 0 });
       assert.equal(p.recordsWritten, 4);
-      const fin = await w.finish(sig());
+      const fin = await w.finish();
       assert.equal(fin.recordsWritten, 4);
       const listed = await b.store.list("dst-bucket", "csv-out/", sig());
       assert.deepEqual(
@@ -267,8 +269,8 @@ for (const kind of ["local", "s3rver"] as const) {
       );
       const fields = ["id", "name", "region"];
       for (let i = 0; i < 3; i++)
-        await w.write({ fields, rows: rowsOf(4, i * 4), bytes: 0, partitionKeys: ["region"] }, sig());
-      const fin = await w.finish(sig());
+        await w.write({ fields, rows: rowsOf(4, i * 4), bytes: 0, partitionKeys: ["region"] });
+      const fin = await w.finish();
       assert.equal(fin.recordsWritten, 12);
       const base = "json-out/orders-flow/schemaVersion_3/2024/03/05/exec-2/";
       assert.deepEqual(await keys(b, "dst-bucket", "json-out/"), [
@@ -304,10 +306,10 @@ for (const kind of ["local", "s3rver"] as const) {
           `n${total + j}-${"y".repeat(30)}`,
           j / 4,
         ]);
-        await w.write({ fields, rows, bytes: 0 }, sig());
+        await w.write({ fields, rows, bytes: 0 });
         total += rows.length;
       }
-      const fin = await w.finish(sig());
+      const fin = await w.finish();
       assert.equal(fin.recordsWritten, total);
       const listed = await keys(b, "dst-bucket", "pq/");
       assert.ok(listed.length > 1, `expected several objects, got ${listed.length}`);
@@ -323,30 +325,34 @@ for (const kind of ["local", "s3rver"] as const) {
 
     test("abort mid-upload: parts already uploaded, the in-flight upload is aborted and leaves nothing", async () => {
       const gated = new GatedStore(b.store);
-      const w = new S3DestinationWriter(gated, {
-        bucket: "dst-bucket",
-        fileType: "CSV",
-        perBatch: false,
-        targetBytes: 6 * MB,
-        maxOpenObjects: 32,
-        preserveSourceDataTyping: false,
-        layout: { ...layoutOf("exec-3"), bucketPrefix: "abort" },
-      });
+      const cancel = new AbortController();
+      const w = new S3DestinationWriter(
+        gated,
+        { signal: cancel.signal, hardSignal: sig() },
+        {
+          bucket: "dst-bucket",
+          fileType: "CSV",
+          perBatch: false,
+          targetBytes: 6 * MB,
+          maxOpenObjects: 32,
+          preserveSourceDataTyping: false,
+          layout: { ...layoutOf("exec-3"), bucketPrefix: "abort" },
+        },
+      );
       const fields = ["id", "payload"];
       const big = (n: number, from: number) =>
         Array.from({ length: n }, (_, i) => [from + i, "z".repeat(100)]);
       // ~7 MB: goes out as multipart and passes the 6 MB target, so the object completes.
-      let p = await w.write({ fields, rows: big(70_000, 0), bytes: 0 }, sig());
+      let p = await w.write({ fields, rows: big(70_000, 0), bytes: 0 });
       assert.equal(p.recordsWritten, 70_000);
       // ~5.5 MB: a part is uploaded but the object stays open.
-      p = await w.write({ fields, rows: big(55_000, 70_000), bytes: 0 }, sig());
+      p = await w.write({ fields, rows: big(55_000, 70_000), bytes: 0 });
       assert.equal(p.recordsWritten, 70_000);
       assert.equal(gated.parts.length, 2, "one part of the completed object, one of the open one");
       assert.equal((await b.openUploads("dst-bucket")).length, 1);
       // The next part upload is in flight when the cancel comes.
-      const cancel = new AbortController();
       const inFlight = gated.hold("uploadPart");
-      const writing = w.write({ fields, rows: big(55_000, 125_000), bytes: 0 }, sig(), cancel.signal);
+      const writing = w.write({ fields, rows: big(55_000, 125_000), bytes: 0 });
       await inFlight.reached;
       cancel.abort();
       inFlight.release();
@@ -362,26 +368,25 @@ for (const kind of ["local", "s3rver"] as const) {
     test("a cancel during a commit lets the commit finish and counts the object", async () => {
       for (const commit of ["put", "completeUpload"] as const) {
         const gated = new GatedStore(b.store);
-        const w = new S3DestinationWriter(gated, {
-          bucket: "dst-bucket",
-          fileType: "JSON",
-          perBatch: true,
-          maxOpenObjects: 32,
-          preserveSourceDataTyping: false,
-          layout: { ...layoutOf(`commit-${commit}`), bucketPrefix: "commit" },
-        });
-        const rows =
-          commit === "put" ? rowsOf(3) : Array.from({ length: 60_000 }, (_, i) => [i, "y".repeat(100), "EU"]);
         const hard = new AbortController();
         const cancel = new AbortController();
-        // The signals exactly as the engine hands them out (run-executor.ts): the hard one only to "batch" writers.
-        const writeSignal = w.commitMode === "batch" ? hard.signal : cancel.signal;
-        const committing = gated.hold(commit);
-        const writing = w.write(
-          { fields: ["id", "name", "region"], rows, bytes: 0 },
-          writeSignal,
-          cancel.signal,
+        // The signals as the engine hands them out (run-executor.ts): commits get only the hard one.
+        const w = new S3DestinationWriter(
+          gated,
+          { signal: cancel.signal, hardSignal: hard.signal },
+          {
+            bucket: "dst-bucket",
+            fileType: "JSON",
+            perBatch: true,
+            maxOpenObjects: 32,
+            preserveSourceDataTyping: false,
+            layout: { ...layoutOf(`commit-${commit}`), bucketPrefix: "commit" },
+          },
         );
+        const rows =
+          commit === "put" ? rowsOf(3) : Array.from({ length: 60_000 }, (_, i) => [i, "y".repeat(100), "EU"]);
+        const committing = gated.hold(commit);
+        const writing = w.write({ fields: ["id", "name", "region"], rows, bytes: 0 });
         await committing.reached;
         cancel.abort(); // S3 is about to accept the object: the cancel must not cut the call
         committing.release();
@@ -391,26 +396,24 @@ for (const kind of ["local", "s3rver"] as const) {
         assert.equal(listed.length, 1, commit);
         assert.equal(p.bytesWritten, listed[0]!.size);
         // After the cancel no new commit starts.
-        await assert.rejects(
-          w.write(
-            { fields: ["id", "name", "region"], rows: rowsOf(1), bytes: 0 },
-            writeSignal,
-            cancel.signal,
-          ),
-        );
+        await assert.rejects(w.write({ fields: ["id", "name", "region"], rows: rowsOf(1), bytes: 0 }));
         assert.equal((await w.abort()).recordsWritten, rows.length);
       }
     });
 
     test("partitioned output keeps at most maxOpenObjects open: the least recently written is completed", async () => {
-      const w = new S3DestinationWriter(b.store, {
-        bucket: "dst-bucket",
-        fileType: "CSV",
-        perBatch: false,
-        maxOpenObjects: 3,
-        preserveSourceDataTyping: false,
-        layout: { ...layoutOf("exec-lru"), bucketPrefix: "lru", prefixConfig: { pathPrefixHierarchy: [] } },
-      });
+      const w = new S3DestinationWriter(
+        b.store,
+        { signal: sig(), hardSignal: sig() },
+        {
+          bucket: "dst-bucket",
+          fileType: "CSV",
+          perBatch: false,
+          maxOpenObjects: 3,
+          preserveSourceDataTyping: false,
+          layout: { ...layoutOf("exec-lru"), bucketPrefix: "lru", prefixConfig: { pathPrefixHierarchy: [] } },
+        },
+      );
       const fields = ["id", "p"];
       const batch = (ps: number[], from: number) => ({
         fields,
@@ -419,16 +422,16 @@ for (const kind of ["local", "s3rver"] as const) {
         partitionKeys: ["p"],
       });
       // p0 p1 p2 open; p0 is written again (most recent), so p3 closes p1, then p4 closes p2.
-      let prog = await w.write(batch([0, 1, 2], 0), sig());
+      let prog = await w.write(batch([0, 1, 2], 0));
       assert.equal(prog.recordsWritten, 0);
-      prog = await w.write(batch([0, 3, 4], 3), sig());
+      prog = await w.write(batch([0, 3, 4], 3));
       assert.equal(prog.recordsWritten, 2, "p1 and p2 were completed");
       assert.deepEqual(await keys(b, "dst-bucket", "lru/"), [
         "lru/orders-flow/p=v1/exec-lru-part-00001.csv",
         "lru/orders-flow/p=v2/exec-lru-part-00002.csv",
       ]);
-      prog = await w.write(batch([1], 6), sig()); // p1 again: a new object; closes p0
-      const fin = await w.finish(sig());
+      prog = await w.write(batch([1], 6)); // p1 again: a new object; closes p0
+      const fin = await w.finish();
       assert.equal(fin.recordsWritten, 7);
       const all = await keys(b, "dst-bucket", "lru/");
       assert.deepEqual(all, [
@@ -455,7 +458,7 @@ for (const kind of ["local", "s3rver"] as const) {
       );
       await assert.rejects(
         (async () => {
-          for await (const _ of src.read(sig()));
+          for await (const _ of src.read());
         })(),
         (e: unknown) => {
           assert.ok(e instanceof ConnectorServerError);

@@ -3,7 +3,7 @@
  * and no response ever carries them.
  */
 import type { App, Caller } from "../../app.ts";
-import { getConnector } from "../../connectors/registry.ts";
+import { getConnector, memberFor } from "../../connectors/registry.ts";
 import { connectorProfileArn } from "../../domain/arn.ts";
 import { ConflictError, ResourceNotFoundError, ValidationError } from "../../domain/errors.ts";
 import { flowsUsingProfile } from "../../store/flows-sql.ts";
@@ -16,6 +16,7 @@ import {
   updateProfileRow,
 } from "../../store/profiles-sql.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
+import { connectorEnv } from "./connector-env.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
 
 interface ProfileConfig {
@@ -33,19 +34,34 @@ export interface CreateProfileInput {
   clientToken?: string;
 }
 
-async function tested(connectorType: string, name: string, cfg: ProfileConfig) {
+/**
+ * Tests the profile against its service. A connector that rotates credentials while testing (an
+ * OAuth refresh) hands them back through saveCredentials; what is stored is the latest.
+ */
+async function tested(app: App, connectorType: string, name: string, cfg: ProfileConfig) {
   const desc = getConnector(connectorType);
-  if (!desc?.testProfile) {
+  if (!desc?.profile) {
     throw new ValidationError(
       `connectorType: ${connectorType} connector profiles are not supported by this server`,
     );
   }
-  const properties = cfg.connectorProfileProperties[connectorType] ?? {};
-  const credentials = cfg.connectorProfileCredentials?.[connectorType] ?? {};
-  await desc.testProfile(
-    { connectorProfileName: name, connectorType, properties, credentials },
-    AbortSignal.timeout(15_000),
-  );
+  const member = memberFor(connectorType);
+  const properties = cfg.connectorProfileProperties[member];
+  if (!properties) {
+    throw new ValidationError(
+      `connectorProfileConfig.connectorProfileProperties.${member}: is required for a ${connectorType} connector profile`,
+    );
+  }
+  let credentials = cfg.connectorProfileCredentials?.[member] ?? {};
+  await desc.profile.test({
+    profile: { connectorProfileName: name, connectorType, properties, credentials },
+    env: connectorEnv(app),
+    signal: AbortSignal.timeout(15_000),
+    saveCredentials: async (updated) => {
+      credentials = updated;
+      return updated;
+    },
+  });
   return { properties, credentials };
 }
 
@@ -54,7 +70,12 @@ export async function createConnectorProfile(app: App, caller: Caller, input: Cr
   if (await getProfile(app.store.db, caller.accountId, name)) {
     throw new ConflictError(`Connector profile ${name} already exists`);
   }
-  const { properties, credentials } = await tested(input.connectorType, name, input.connectorProfileConfig);
+  const { properties, credentials } = await tested(
+    app,
+    input.connectorType,
+    name,
+    input.connectorProfileConfig,
+  );
   const now = app.now();
   const arn = connectorProfileArn(caller.region, caller.accountId, name);
   const ok = await insertProfile(app.store.db, {
@@ -82,7 +103,7 @@ function details(row: ProfileRow) {
     connectorLabel: row.connector_label ?? undefined,
     connectionMode: row.connection_mode,
     credentialsArn: row.credentials_arn,
-    connectorProfileProperties: { [row.connector_type]: JSON.parse(row.properties) },
+    connectorProfileProperties: { [memberFor(row.connector_type)]: JSON.parse(row.properties) },
     createdAt: epochSeconds(row.created_at),
     lastUpdatedAt: epochSeconds(row.updated_at),
   };
@@ -123,6 +144,7 @@ export async function updateConnectorProfile(
   const row = await getProfile(app.store.db, caller.accountId, input.connectorProfileName);
   if (!row) throw new ResourceNotFoundError(`Connector profile ${input.connectorProfileName} does not exist`);
   const { properties, credentials } = await tested(
+    app,
     row.connector_type,
     row.profile_name,
     input.connectorProfileConfig,

@@ -5,21 +5,12 @@
 import type { App, Caller } from "../../app.ts";
 import { describeEntity, listEntities } from "../../connectors/entities.ts";
 import { connectorRegistry, getConnector, toConnectorConfiguration } from "../../connectors/registry.ts";
-import type { ConnectorEnvironment, ResolvedProfile } from "../../connectors/types.ts";
+import type { EntityContext } from "../../connectors/sdk/definition.ts";
 import { ResourceNotFoundError, UnsupportedOperationError, ValidationError } from "../../domain/errors.ts";
+import type { OpenedProfile } from "../../engine/profile-access.ts";
+import { connectorEnv } from "./connector-env.ts";
 import { resolveProfile } from "./flow-checks.ts";
 import { pageOf } from "./pagination.ts";
-
-export function connectorEnv(app: App): ConnectorEnvironment {
-  const e = app.config.engine;
-  return {
-    dataDir: app.config.dataDir,
-    s3: app.config.s3,
-    redshiftBatchRows: e.redshiftBatchRows,
-    sourceParallelism: e.sourceParallelism,
-    batchRows: e.batchRows,
-  };
-}
 
 /** Custom connectors the account registered: registration isn't supported yet, so there are none. */
 export async function listConnectors(
@@ -69,17 +60,23 @@ async function entityTarget(
   app: App,
   caller: Caller,
   input: { connectorProfileName?: string; connectorType?: string },
-) {
-  let profile: ResolvedProfile | undefined;
+): Promise<{ type: string; ctx: EntityContext }> {
+  let opened: OpenedProfile | undefined;
   let type = input.connectorType;
   if (input.connectorProfileName) {
-    profile = await resolveProfile(app, caller.accountId, input.connectorProfileName, input.connectorType);
-    type = profile.connectorType;
+    opened = await resolveProfile(app, caller.accountId, input.connectorProfileName, input.connectorType);
+    type = opened.profile.connectorType;
   }
   if (!type) throw new ValidationError("connectorType: is required when no connectorProfileName is given");
   if (!getConnector(type))
     throw new ValidationError(`connectorType: ${type} is not implemented by this server`);
-  return { type, profile };
+  const ctx: EntityContext = {
+    profile: opened?.profile,
+    env: connectorEnv(app),
+    signal: AbortSignal.timeout(30_000),
+    saveCredentials: opened ? opened.saveCredentials : async (c) => c,
+  };
+  return { type, ctx };
 }
 
 export async function listConnectorEntities(
@@ -93,14 +90,8 @@ export async function listConnectorEntities(
     nextToken?: string;
   },
 ) {
-  const { type, profile } = await entityTarget(app, caller, input);
-  const entities = await listEntities(
-    type,
-    profile,
-    input.entitiesPath,
-    connectorEnv(app),
-    AbortSignal.timeout(30_000),
-  );
+  const { type, ctx } = await entityTarget(app, caller, input);
+  const entities = await listEntities(type, ctx, input.entitiesPath);
   const scope = JSON.stringify([type, input.connectorProfileName ?? "", input.entitiesPath ?? ""]);
   const { page, nextToken } = pageOf(entities, (e) => e.name, input, "ListConnectorEntities", scope);
   return { connectorEntityMap: { [input.entitiesPath ?? ""]: page }, nextToken };
@@ -111,14 +102,8 @@ export async function describeConnectorEntity(
   caller: Caller,
   input: { connectorEntityName: string; connectorProfileName?: string; connectorType?: string },
 ) {
-  const { type, profile } = await entityTarget(app, caller, input);
-  const fields = await describeEntity(
-    type,
-    profile,
-    input.connectorEntityName,
-    connectorEnv(app),
-    AbortSignal.timeout(30_000),
-  );
+  const { type, ctx } = await entityTarget(app, caller, input);
+  const fields = await describeEntity(type, ctx, input.connectorEntityName);
   return { connectorEntityFields: fields };
 }
 

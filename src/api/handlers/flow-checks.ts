@@ -4,12 +4,13 @@
  */
 import type { App, Caller } from "../../app.ts";
 import { getConnector } from "../../connectors/registry.ts";
-import type { ConnectorDescriptor, ResolvedProfile } from "../../connectors/types.ts";
-import { ResourceNotFoundError, ValidationError } from "../../domain/errors.ts";
+import type { ConnectorDefinition } from "../../connectors/sdk/definition.ts";
+import { ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig, SourceFlowConfig, Task, TriggerConfig } from "../../domain/flow.ts";
+import { type OpenedProfile, openProfile } from "../../engine/profile-access.ts";
 import { checkSchedule } from "../../scheduler/next-fire.ts";
-import { getProfile } from "../../store/profiles-sql.ts";
 import { compileTasks } from "../../tasks/index.ts";
+import { connectorEnv } from "./connector-env.ts";
 
 export interface FlowParts {
   triggerConfig: TriggerConfig;
@@ -20,7 +21,7 @@ export interface FlowParts {
 
 export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise<void> {
   const src = getConnector(f.sourceFlowConfig.connectorType);
-  if (!src?.canSource) {
+  if (!src?.source) {
     throw new ValidationError(
       `sourceFlowConfig.connectorType: ${f.sourceFlowConfig.connectorType} can't be used as a source by this server`,
     );
@@ -32,14 +33,15 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
   }
   const dstCfg = f.destinationFlowConfigList[0]!;
   const dst = getConnector(dstCfg.connectorType);
-  if (!dst?.canDestination) {
+  if (!dst?.destination) {
     throw new ValidationError(
       `destinationFlowConfigList[0].connectorType: ${dstCfg.connectorType} can't be used as a destination by this server`,
     );
   }
-  if (!src.supportedTriggerTypes.includes(f.triggerConfig.triggerType)) {
+  const triggers = src.source.triggerTypes;
+  if (!triggers.includes(f.triggerConfig.triggerType)) {
     throw new ValidationError(
-      `triggerConfig.triggerType: ${f.triggerConfig.triggerType} flows are not supported by this server yet; supported: ${src.supportedTriggerTypes.join(", ")}`,
+      `triggerConfig.triggerType: ${f.triggerConfig.triggerType} flows are not supported by this server yet; supported: ${triggers.join(", ")}`,
     );
   }
   checkSchedule(f.triggerConfig);
@@ -59,26 +61,34 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
           `tasks[${i}].connectorOperator: the operator must be given for the source connector ${f.sourceFlowConfig.connectorType}, not ${type}`,
         );
       }
-      if (!src.supportedOperators.includes(op)) {
+      const operators: readonly string[] = src.source?.operators ?? [];
+      if (!operators.includes(op)) {
         throw new ValidationError(
-          `tasks[${i}].connectorOperator.${type}: ${op} is not supported by the ${type} connector; supported: ${src.supportedOperators.join(", ")}`,
+          `tasks[${i}].connectorOperator.${type}: ${op} is not supported by the ${type} connector; supported: ${operators.join(", ")}`,
         );
       }
     }
   });
   compileTasks(f.tasks);
-  if (dstProfile && dst.testProfile) await dst.testProfile(dstProfile, AbortSignal.timeout(15_000));
+  if (dstProfile && dst.profile) {
+    await dst.profile.test({
+      profile: dstProfile.profile,
+      env: connectorEnv(app),
+      signal: AbortSignal.timeout(15_000),
+      saveCredentials: dstProfile.saveCredentials,
+    });
+  }
 }
 
 async function profileFor(
   app: App,
   caller: Caller,
-  desc: ConnectorDescriptor,
+  desc: ConnectorDefinition,
   name: string | undefined,
   path: string,
-): Promise<ResolvedProfile | undefined> {
+): Promise<OpenedProfile | undefined> {
   if (!name) {
-    if (desc.requiresProfile) {
+    if (desc.profile) {
       throw new ValidationError(
         `${path}.connectorProfileName: the ${desc.connectorType} connector needs a connector profile`,
       );
@@ -88,23 +98,11 @@ async function profileFor(
   return resolveProfile(app, caller.accountId, name, desc.connectorType);
 }
 
-export async function resolveProfile(
+export function resolveProfile(
   app: App,
   accountId: string,
   name: string,
   expectedType?: string,
-): Promise<ResolvedProfile> {
-  const row = await getProfile(app.store.db, accountId, name);
-  if (!row) throw new ResourceNotFoundError(`Connector profile ${name} does not exist`);
-  if (expectedType && row.connector_type !== expectedType) {
-    throw new ValidationError(
-      `connector profile ${name} is a ${row.connector_type} profile, not ${expectedType}`,
-    );
-  }
-  return {
-    connectorProfileName: row.profile_name,
-    connectorType: row.connector_type,
-    properties: JSON.parse(row.properties) as Record<string, unknown>,
-    credentials: app.secrets.open<Record<string, unknown>>(row.credentials_enc),
-  };
+): Promise<OpenedProfile> {
+  return openProfile({ db: app.store.db, secrets: app.secrets, now: app.now }, accountId, name, expectedType);
 }

@@ -1,17 +1,20 @@
 /**
- * Connector profiles. Only Redshift needs one among our connectors (S3 takes none in AppFlow), so
- * CreateConnectorProfile accepts connectorType Redshift only, and every profile holds the Redshift member.
+ * Connector profiles, for the connectors that declare one (S3 takes none in AppFlow). The members of
+ * connectorProfileProperties / connectorProfileCredentials come from the connector registry; a profile
+ * must hold the member of its own connector type.
  */
 import { z } from "zod";
+import { memberFor } from "../../connectors/registry.ts";
 import { bool, enumOf, list, struct } from "./common.ts";
 import {
+  connectorMembers,
   connectorType,
+  implementedMembers,
   profileMembers,
   supportedConnectorType,
   supportedProfileTypes,
   unsupportedMembers,
 } from "./connector-types.ts";
-import { redshiftProfileCredentials, redshiftProfileProperties } from "./connectors-redshift.ts";
 import {
   clientToken,
   connectorLabel,
@@ -23,28 +26,51 @@ import {
 
 const notSupported = (m: string) => `connector profiles of type ${m} are not supported by this server`;
 
+const implemented = () => implementedMembers((c) => c.profile);
+
 const connectorProfileConfig = () =>
   struct({
     connectorProfileProperties: struct({
-      ...unsupportedMembers(profileMembers, supportedProfileTypes, notSupported),
-      Redshift: redshiftProfileProperties().optional(),
+      ...unsupportedMembers(profileMembers, implemented(), notSupported),
+      ...connectorMembers((c) => c.profile?.properties),
     }),
     connectorProfileCredentials: struct({
-      ...unsupportedMembers(profileMembers, supportedProfileTypes, notSupported),
-      Redshift: redshiftProfileCredentials().optional(),
+      ...unsupportedMembers(profileMembers, implemented(), notSupported),
+      ...connectorMembers((c) => c.profile?.credentials),
     }).optional(),
   });
 
-/** Every profile here is a Redshift profile, so its properties must hold the Redshift member. */
-function requireRedshift(
+/** A profile's properties must hold the member of its connector type. */
+export function requireProfileMember(
   ctx: z.RefinementCtx,
-  config: { connectorProfileProperties: { Redshift?: unknown } },
+  type: string,
+  config: { connectorProfileProperties: Record<string, unknown> },
 ) {
-  if (config.connectorProfileProperties.Redshift === undefined) {
+  const member = memberFor(type);
+  if (config.connectorProfileProperties[member] === undefined) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      path: ["connectorProfileConfig", "connectorProfileProperties", "Redshift"],
-      message: "is required for a Redshift connector profile",
+      path: ["connectorProfileConfig", "connectorProfileProperties", member],
+      message: `is required for a ${type} connector profile`,
+    });
+  }
+}
+
+/**
+ * UpdateConnectorProfile doesn't name the type: with one profile connector it is known here; with
+ * several, the handler checks the member of the stored profile's type.
+ */
+function requireSomeProfileMember(
+  ctx: z.RefinementCtx,
+  config: { connectorProfileProperties: Record<string, unknown> },
+) {
+  const types = supportedProfileTypes;
+  if (types.length === 1) return requireProfileMember(ctx, types[0]!, config);
+  if (!types.some((t) => config.connectorProfileProperties[memberFor(t)] !== undefined)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["connectorProfileConfig", "connectorProfileProperties"],
+      message: `must hold the member of the profile's connector type (one of ${types.join(", ")})`,
     });
   }
 }
@@ -62,7 +88,8 @@ export const createConnectorProfileInput = () =>
     clientToken: clientToken().optional(),
   }).superRefine((v, ctx) => {
     // Only when the type is ours: otherwise the connectorType member has already said what is wrong.
-    if (v.connectorType === "Redshift") requireRedshift(ctx, v.connectorProfileConfig);
+    if (supportedProfileTypes.includes(v.connectorType))
+      requireProfileMember(ctx, v.connectorType, v.connectorProfileConfig);
   });
 
 export const updateConnectorProfileInput = () =>
@@ -71,7 +98,7 @@ export const updateConnectorProfileInput = () =>
     connectionMode: connectionMode(),
     connectorProfileConfig: connectorProfileConfig(),
     clientToken: clientToken().optional(),
-  }).superRefine((v, ctx) => requireRedshift(ctx, v.connectorProfileConfig));
+  }).superRefine((v, ctx) => requireSomeProfileMember(ctx, v.connectorProfileConfig));
 
 export const deleteConnectorProfileInput = () =>
   struct({ connectorProfileName: connectorProfileName(), forceDelete: bool().optional() });

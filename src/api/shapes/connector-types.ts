@@ -3,6 +3,9 @@
  * accepted first (so a typo gets "must be one of ..."), then anything valid but not implemented gets
  * a "not supported by this server" answer naming what is.
  */
+import type { z } from "zod";
+import { connectors, destinationTypes, profileTypes, sourceTypes } from "../../connectors/registry.ts";
+import { memberOf } from "../../connectors/sdk/definition.ts";
 import { enumOf, unsupportedMember } from "./common.ts";
 
 export const connectorTypes = [
@@ -33,9 +36,27 @@ export const connectorTypes = [
 ] as const;
 export type ConnectorType = (typeof connectorTypes)[number];
 
-export const supportedSources = ["S3"] as const;
-export const supportedDestinations = ["S3", "Redshift"] as const;
-export const supportedProfileTypes = ["Redshift"] as const;
+// What this server implements in each role: derived from the connector registry.
+export const supportedSources: readonly string[] = sourceTypes;
+export const supportedDestinations: readonly string[] = destinationTypes;
+export const supportedProfileTypes: readonly string[] = profileTypes;
+
+/** The implemented connectors' members of a per-connector structure, e.g. `{ S3: <S3 schema> }`. */
+export function connectorMembers(
+  part: (c: (typeof connectors)[number]) => (() => z.ZodTypeAny) | undefined,
+): Record<string, z.ZodOptional<z.ZodTypeAny>> {
+  const shape: Record<string, z.ZodOptional<z.ZodTypeAny>> = {};
+  for (const c of connectors) {
+    const factory = part(c);
+    if (factory) shape[memberOf(c)] = factory().optional();
+  }
+  return shape;
+}
+
+/** Member names of the connectors that have `part` (which members are implemented there). */
+export function implementedMembers(part: (c: (typeof connectors)[number]) => unknown): string[] {
+  return connectors.filter((c) => part(c) !== undefined).map(memberOf);
+}
 
 export const connectorType = () => enumOf(connectorTypes);
 

@@ -1,19 +1,21 @@
 /**
  * SourceFlowConfig and DestinationFlowConfig: the connector type must be one this server implements in
- * that role, and the connector properties must hold exactly the member for that type.
+ * that role, and the connector properties must hold exactly the member for that type. The members and
+ * their schemas come from the connector registry (each connector folder declares its own).
  */
 import { z } from "zod";
+import { memberFor } from "../../connectors/registry.ts";
 import { str, struct } from "./common.ts";
 import {
+  connectorMembers,
   destinationPropertyMembers,
+  implementedMembers,
   sourcePropertyMembers,
   supportedConnectorType,
   supportedDestinations,
   supportedSources,
   unsupportedMembers,
 } from "./connector-types.ts";
-import { redshiftDestinationProperties } from "./connectors-redshift.ts";
-import { s3DestinationProperties, s3SourceProperties } from "./connectors-s3.ts";
 import { apiVersion, connectorProfileName } from "./members.ts";
 
 /** Reports the member for `type` missing, and any other implemented member given alongside it. */
@@ -21,19 +23,20 @@ function checkMembers(
   ctx: z.RefinementCtx,
   at: string,
   type: string,
-  implemented: readonly string[],
+  implementedTypes: readonly string[],
   props: Record<string, unknown>,
 ): void {
-  if (!implemented.includes(type)) return; // the connectorType member already reported it
-  if (props[type] === undefined) {
+  if (!implementedTypes.includes(type)) return; // the connectorType member already reported it
+  const member = memberFor(type);
+  if (props[member] === undefined) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      path: [at, type],
+      path: [at, member],
       message: `is required when connectorType is ${type}`,
     });
   }
-  for (const other of implemented) {
-    if (other !== type && props[other] !== undefined) {
+  for (const other of implementedTypes.map(memberFor)) {
+    if (other !== member && props[other] !== undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: [at, other],
@@ -51,10 +54,10 @@ export const sourceFlowConfig = () =>
     sourceConnectorProperties: struct({
       ...unsupportedMembers(
         sourcePropertyMembers,
-        supportedSources,
+        implementedMembers((c) => c.source),
         (m) => `connector type ${m} is not supported by this server as a source`,
       ),
-      S3: s3SourceProperties().optional(),
+      ...connectorMembers((c) => c.source?.properties),
     }),
     incrementalPullConfig: struct({
       datetimeTypeFieldName: str({ max: 256, pattern: ".*" }).optional(),
@@ -77,11 +80,10 @@ export const destinationFlowConfig = () =>
     destinationConnectorProperties: struct({
       ...unsupportedMembers(
         destinationPropertyMembers,
-        supportedDestinations,
+        implementedMembers((c) => c.destination),
         (m) => `connector type ${m} is not supported by this server as a destination`,
       ),
-      Redshift: redshiftDestinationProperties().optional(),
-      S3: s3DestinationProperties().optional(),
+      ...connectorMembers((c) => c.destination?.properties),
     }),
   }).superRefine((v, ctx) =>
     checkMembers(

@@ -80,8 +80,6 @@ export function parseInput<Op extends OperationName>(op: Op, raw: unknown): Inpu
 
 export type * from "./connector-profiles.ts";
 export type * from "./connectors.ts";
-export type * from "./connectors-redshift.ts";
-export type * from "./connectors-s3.ts";
 export type * from "./executions.ts";
 export type * from "./flow-connectors.ts";
 export type * from "./flows.ts";

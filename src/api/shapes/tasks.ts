@@ -1,9 +1,10 @@
 /** Task: the field mappings, filters and validations of a flow, with the S3 connector's operators. */
 import { z } from "zod";
-import { S3_OPERATORS } from "../../connectors/s3/s3-operators.ts";
+import { connectors } from "../../connectors/registry.ts";
+import { memberOf } from "../../connectors/sdk/definition.ts";
 import { operatorPropertyKeys } from "../../tasks/operators.ts";
 import { enumOf, list, str, stringMap, struct } from "./common.ts";
-import { operatorMembers, supportedSources, unsupportedMembers } from "./connector-types.ts";
+import { implementedMembers, operatorMembers, unsupportedMembers } from "./connector-types.ts";
 import { text } from "./members.ts";
 
 export const taskTypes = [
@@ -19,15 +20,22 @@ export const taskTypes = [
   "Partition",
 ] as const;
 
-// One member, named after the source connector; ours is S3, so other connectors' operators are refused.
+/** Each source connector's operator enum, from its declaration. */
+function sourceOperators(): Record<string, z.ZodOptional<z.ZodTypeAny>> {
+  const shape: Record<string, z.ZodOptional<z.ZodTypeAny>> = {};
+  for (const c of connectors) if (c.source) shape[memberOf(c)] = enumOf(c.source.operators).optional();
+  return shape;
+}
+
+// One member, named after the source connector; other connectors' operators are refused.
 const connectorOperator = () =>
   struct({
     ...unsupportedMembers(
       operatorMembers,
-      supportedSources,
+      implementedMembers((c) => c.source),
       (m) => `operators of connector type ${m} are not supported by this server`,
     ),
-    S3: enumOf(S3_OPERATORS).optional(),
+    ...sourceOperators(),
   }).superRefine((v, ctx) => {
     const given = Object.values(v).filter((x) => x !== undefined).length;
     if (given !== 1) {

@@ -33,6 +33,19 @@ export class BatchAborted extends Error {
   override name = "AbortError";
 }
 
+/**
+ * The connection failed after COMMIT was sent: the batch may or may not have committed. `xid` is the
+ * transaction to look up (txid_status) on a new connection before deciding to send the batch again.
+ */
+export class CommitOutcomeUnknown extends Error {
+  constructor(
+    readonly xid: string,
+    override readonly cause: unknown,
+  ) {
+    super("the connection failed while committing");
+  }
+}
+
 export async function copyBatch(
   client: pg.Client,
   backendPid: number,
@@ -52,6 +65,8 @@ export async function copyBatch(
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     await client.query("BEGIN");
+    // The transaction id, to learn after a lost connection whether a COMMIT in flight took effect.
+    const xid = (await client.query<{ xid: string }>("SELECT txid_current()::text AS xid")).rows[0]!.xid;
     const copy = client.query(copyFrom(copySql));
     let bytes = 0;
     function* chunks() {
@@ -64,7 +79,17 @@ export async function copyBatch(
     await pipeline(Readable.from(chunks()), copy);
     signal.throwIfAborted();
     committing = true;
-    await client.query("COMMIT");
+    try {
+      await client.query("COMMIT");
+    } catch (e) {
+      // A server that answered (e.g. a deferred constraint) rolled back; a lost connection is unknown.
+      if (
+        (e as { code?: unknown }).code === undefined ||
+        /^(08|57)/.test(String((e as { code?: unknown }).code))
+      )
+        throw new CommitOutcomeUnknown(xid, e);
+      throw e;
+    }
     return bytes;
   } catch (e) {
     if (aborted) throw new BatchAborted("The batch was cancelled and rolled back");

@@ -1,11 +1,12 @@
 /**
  * Connecting to Redshift (or PostgreSQL) over the PostgreSQL wire protocol: the profile's databaseUrl
  * (`jdbc:redshift://host:port/db` or `postgres://host:port/db`) plus credentials.username/password.
- * Errors are mapped to connector errors here, and no message ever carries the password.
+ * Errors are mapped to connector errors here (pg-errors.ts), and no message ever carries the password.
  */
 import pg from "pg";
 import { ConnectorAuthenticationError, ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import type { ResolvedProfile } from "../types.ts";
+import { classifyPg, describePg } from "./pg-errors.ts";
 
 export interface ConnectionTarget {
   config: pg.ClientConfig;
@@ -63,37 +64,23 @@ export async function connect(target: ConnectionTarget, signal: AbortSignal): Pr
   }
 }
 
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNRESET",
-]);
-
+/**
+ * A failed connection or connection test as a connector error. The message is built from structured
+ * fields (SQLSTATE and the server's message, or the socket error), never from text with secrets masked.
+ */
 export function connectionError(e: unknown, target: ConnectionTarget): Error {
-  const code = (e as { code?: string }).code;
-  const message = redact(e instanceof Error ? e.message : String(e), target);
   const user = target.config.user ?? "";
-  if (code === "28P01" || code === "28000") {
-    return new ConnectorAuthenticationError(
-      `Authentication failed for user "${user}" at ${target.label}: ${message}`,
-    );
+  const what = describePg(e);
+  switch (classifyPg(e)) {
+    case "authentication":
+      return new ConnectorAuthenticationError(
+        `Authentication failed for user "${user}" at ${target.label}: ${what}`,
+      );
+    case "retryable":
+      return new ConnectorServerError(`Could not reach the database at ${target.label}: ${what}`);
+    default:
+      return new ConnectorServerError(`Database error at ${target.label}: ${what}`);
   }
-  if ((code && UNREACHABLE.has(code)) || /timeout/i.test(message)) {
-    return new ConnectorServerError(
-      `Could not reach the database at ${target.label}${code ? ` (${code})` : ""}`,
-    );
-  }
-  return new ConnectorServerError(`Database error at ${target.label}: ${message}`);
-}
-
-/** Error text with the password (if any) blanked out. */
-export function redact(text: string, target: ConnectionTarget): string {
-  const pw = target.config.password;
-  return typeof pw === "string" && pw.length > 0 ? text.split(pw).join("***") : text;
 }
 
 /** `schema.table` → its parts (schema defaults to public); surrounding double quotes are removed. */

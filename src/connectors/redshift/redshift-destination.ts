@@ -1,72 +1,62 @@
 /**
  * Redshift as a flow destination (write operation INSERT, commitMode "batch"). Rows are buffered into
- * batches of env.redshiftBatchRows and each batch goes in with COPY ... FROM STDIN in its own
- * transaction. A rejected batch either fails the run (failOnFirstDestinationError) or is written as CSV to
- * the error bucket — `<errorBucketPrefix>/<flowName>/<executionId>/rejected-<N>.csv` in
- * errorHandlingConfig.bucketName (default: the intermediate bucket) — and counted in putFailures.
+ * batches of env.redshiftBatchRows; each batch is loaded whole or not at all by a BatchLoader (COPY FROM
+ * STDIN on PostgreSQL; COPY FROM S3 on Amazon Redshift). Failures, as classified by the loader:
+ * - records rejected as data: the run fails (failOnFirstDestinationError), or the batch is written as
+ *   CSV to the error bucket — `<errorBucketPrefix>/<flowName>/<executionId>/rejected-<N>.csv` in
+ *   errorHandlingConfig.bucketName (default: the intermediate bucket) — and counted in putFailures;
+ * - transport failures (the batch was rolled back): the batch is sent again with bounded backoff, then
+ *   the run ends Error saying what happened;
+ * - anything else ends the run Error.
+ * A commit in flight gets only the hard signal; after a cancel (soft signal) no new batch starts.
  */
-import type pg from "pg";
 import { ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
 import { csvLine } from "../../formats/csv-writer.ts";
 import { openObjectStore } from "../s3/open-object-store.ts";
+import { DEFAULT_RETRY, RecordsRejectedError, type RetryPolicy, retryBatch } from "../sdk/failures.ts";
 import type {
+  ConnectorRunContext,
   Destination,
   DestinationWriter,
   FieldValue,
   RecordBatch,
-  ResolvedProfile,
-  RunContext,
   WriteProgress,
 } from "../types.ts";
-import { copyBatch } from "./copy-batch.ts";
-import {
-  type ConnectionTarget,
-  connect,
-  connectionTarget,
-  parseObjectName,
-  quoteIdent,
-  redact,
-} from "./redshift-connection.ts";
+import type { BatchLoader } from "./batch-loader.ts";
+import { openLoader } from "./open-loader.ts";
+import { parseObjectName, quoteIdent } from "./redshift-connection.ts";
+import type { RedshiftDestinationProperties } from "./shapes.ts";
 
 export function createRedshiftDestination(
   config: DestinationFlowConfig,
-  ctx: RunContext,
-  profile?: ResolvedProfile,
+  ctx: ConnectorRunContext,
 ): Destination {
-  const props = config.destinationConnectorProperties.Redshift;
+  const props = config.destinationConnectorProperties.Redshift as RedshiftDestinationProperties | undefined;
   if (!props?.object) throw new ValidationError("destinationConnectorProperties.Redshift.object is required");
+  const profile = ctx.profile;
   if (!profile) throw new ValidationError("The Redshift destination needs a connector profile");
-  const target = connectionTarget(profile);
   const { schema, table } = parseObjectName(props.object);
   return {
-    async open(signal: AbortSignal): Promise<DestinationWriter> {
-      const client = await connect(target, signal);
-      try {
-        const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
-        const cols = await client.query<{ column_name: string }>(
-          "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
-          [schema, table],
-        );
-        if (cols.rows.length === 0)
-          throw new ConnectorServerError(`The table ${schema}.${table} does not exist`);
-        const errors = props.errorHandlingConfig ?? {};
-        return new RedshiftWriter(client, pid, target, {
-          schema,
-          table,
-          columns: cols.rows.map((r) => r.column_name),
-          batchRows: Math.max(1, ctx.env.redshiftBatchRows),
-          failFast: errors.failOnFirstDestinationError ?? false,
-          errorBucket: errors.bucketName ?? props.intermediateBucketName,
-          errorPrefix: [errors.bucketPrefix?.replace(/^\/+|\/+$/g, ""), ctx.flow.flowName, ctx.executionId]
-            .filter(Boolean)
-            .join("/"),
-          ctx,
-        });
-      } catch (e) {
-        await client.end().catch(() => {});
-        throw e;
+    async open(): Promise<DestinationWriter> {
+      const loader = await openLoader(profile, props, ctx, schema, table);
+      if (loader.columns.length === 0) {
+        await loader.close();
+        throw new ConnectorServerError(`The table ${schema}.${table} does not exist`);
       }
+      const errors = props.errorHandlingConfig ?? {};
+      return new RedshiftWriter(loader, {
+        schema,
+        table,
+        batchRows: Math.max(1, ctx.env.redshiftBatchRows),
+        failFast: errors.failOnFirstDestinationError ?? false,
+        errorBucket: errors.bucketName ?? props.intermediateBucketName,
+        errorPrefix: [errors.bucketPrefix?.replace(/^\/+|\/+$/g, ""), ctx.flow.flowName, ctx.executionId]
+          .filter(Boolean)
+          .join("/"),
+        retry: ctx.env.batchRetry ?? DEFAULT_RETRY,
+        ctx,
+      });
     },
   };
 }
@@ -74,43 +64,41 @@ export function createRedshiftDestination(
 interface WriterOptions {
   schema: string;
   table: string;
-  columns: string[];
   batchRows: number;
   failFast: boolean;
   errorBucket: string;
   errorPrefix: string;
-  ctx: RunContext;
+  retry: RetryPolicy;
+  ctx: ConnectorRunContext;
 }
 
 class RedshiftWriter implements DestinationWriter {
   readonly commitMode = "batch" as const;
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
   private fields: string[] | undefined;
-  private copySql = "";
+  private columns: string[] = [];
   private pending: FieldValue[][] = [];
   private rejected = 0;
   private closed = false;
 
   constructor(
-    private readonly client: pg.Client,
-    private readonly pid: number,
-    private readonly target: ConnectionTarget,
+    private readonly loader: BatchLoader,
     private readonly o: WriterOptions,
   ) {}
 
-  async write(batch: RecordBatch, signal: AbortSignal, stop?: AbortSignal): Promise<WriteProgress> {
+  async write(batch: RecordBatch): Promise<WriteProgress> {
     this.prepare(batch.fields);
     for (const row of batch.rows) {
       // Cancelled: the batch that was in flight has committed; no new batch starts (abort() drops the rest).
-      if (stop?.aborted) break;
+      if (this.o.ctx.signal.aborted) break;
       this.pending.push(row);
-      if (this.pending.length >= this.o.batchRows) await this.flush(signal);
+      if (this.pending.length >= this.o.batchRows) await this.flush();
     }
     return { ...this.progress };
   }
 
-  async finish(signal: AbortSignal): Promise<WriteProgress> {
-    if (this.pending.length > 0) await this.flush(signal);
+  async finish(): Promise<WriteProgress> {
+    if (this.pending.length > 0) await this.flush();
     await this.close();
     return { ...this.progress };
   }
@@ -121,7 +109,7 @@ class RedshiftWriter implements DestinationWriter {
     return { ...this.progress };
   }
 
-  /** Maps batch fields to table columns (exact name, else case-insensitive) and builds the COPY once. */
+  /** Maps batch fields to table columns (exact name, else case-insensitive), once. */
   private prepare(fields: string[]): void {
     if (this.fields) {
       if (fields.length !== this.fields.length || fields.some((f, i) => f !== this.fields![i])) {
@@ -129,36 +117,36 @@ class RedshiftWriter implements DestinationWriter {
       }
       return;
     }
-    const byLower = new Map(this.o.columns.map((c) => [c.toLowerCase(), c]));
-    const columns = fields.map((f) => {
-      const col = this.o.columns.includes(f) ? f : byLower.get(f.toLowerCase());
+    const known = this.loader.columns;
+    const byLower = new Map(known.map((c) => [c.toLowerCase(), c]));
+    this.columns = fields.map((f) => {
+      const col = known.includes(f) ? f : byLower.get(f.toLowerCase());
       if (!col)
         throw new ConnectorServerError(`The table ${this.o.schema}.${this.o.table} has no column "${f}"`);
       return quoteIdent(col);
     });
     this.fields = [...fields];
-    this.copySql = `COPY ${quoteIdent(this.o.schema)}.${quoteIdent(this.o.table)} (${columns.join(", ")}) FROM STDIN WITH (FORMAT csv)`;
   }
 
-  private async flush(signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted(); // no new batch starts after a cancel
+  private async flush(): Promise<void> {
     const rows = this.pending;
     this.pending = [];
+    const hard = this.o.ctx.hardSignal;
+    hard.throwIfAborted();
+    const what = `Loading a batch of ${rows.length} records into ${this.o.schema}.${this.o.table}`;
     try {
-      const bytes = await copyBatch(this.client, this.pid, this.target, this.copySql, rows, signal);
+      const bytes = await retryBatch(what, this.o.retry, hard, this.o.ctx.log, () =>
+        this.loader.load(this.columns, rows, hard),
+      );
       this.progress.recordsWritten += rows.length;
       this.progress.bytesWritten += bytes;
+      this.o.ctx.progress({ ...this.progress });
     } catch (e) {
-      if (signal.aborted || (e as Error).name === "AbortError") throw e;
-      const code = (e as { code?: string }).code;
-      const message = redact(e instanceof Error ? e.message : String(e), this.target);
-      if (this.o.failFast || !code) {
-        throw new ConnectorServerError(
-          `Redshift rejected a batch of ${rows.length} records for ${this.o.schema}.${this.o.table}: ${message}${code ? ` (SQLSTATE ${code})` : ""}`,
-        );
-      }
-      await this.saveRejected(rows, signal);
+      if (!(e instanceof RecordsRejectedError)) throw e;
+      if (this.o.failFast) throw new ConnectorServerError(e.message);
+      await this.saveRejected(rows, hard);
       this.progress.putFailures += rows.length;
+      this.o.ctx.progress({ ...this.progress });
     }
   }
 
@@ -172,6 +160,6 @@ class RedshiftWriter implements DestinationWriter {
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.end().catch(() => {});
+    await this.loader.close();
   }
 }

@@ -15,9 +15,9 @@
  * object and the limit is reached, the least recently written one is completed into a finished object
  * (its partition's later records start another file, as AppFlow's file-per-partition output allows).
  *
- * Signals (commitMode "batch", so the engine hands the hard signal to write/finish): part uploads stop
- * at once on the cancel (`stop`) signal — nothing they wrote is visible — but a commit (complete/put)
- * only takes the hard signal. A commit that S3 accepts while a cancel aborts the call would leave an
+ * Signals (commitMode "batch"; the run context's signal is the cancel, hardSignal the hard stop): part
+ * uploads stop at once on the cancel signal — nothing they wrote is visible — but a commit
+ * (complete/put) only takes the hard signal. A commit that S3 accepts while a cancel aborts the call would leave an
  * object that exists but is not counted; so after a cancel no new commit starts, and the one in flight
  * finishes (or is cut by the hard signal after the grace period).
  */
@@ -28,7 +28,13 @@ import {
   type OutputFileType,
   type RecordEncoder,
 } from "../../formats/record-encoder.ts";
-import type { DestinationWriter, FieldValue, RecordBatch, WriteProgress } from "../types.ts";
+import type {
+  ConnectorRunContext,
+  DestinationWriter,
+  FieldValue,
+  RecordBatch,
+  WriteProgress,
+} from "../types.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { ObjectUpload } from "./object-upload.ts";
 import { fileName, type LayoutInput, partitionFolder, runFolder } from "./s3-layout.ts";
@@ -57,29 +63,28 @@ export class S3DestinationWriter implements DestinationWriter {
   readonly commitMode = "batch" as const;
   /** Open objects by partition, least recently written first (a Map keeps insertion order). */
   private readonly open = new Map<string, OpenObject>();
-  /** The cancel signal the engine passes with each write; finish() honours it too. */
-  private stop: AbortSignal | undefined;
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
   private nextIndex = 0;
   private readonly folder: string;
 
   constructor(
     private readonly store: ObjectStore,
+    private readonly ctx: Pick<ConnectorRunContext, "signal" | "hardSignal">,
     private readonly options: S3WriterOptions,
   ) {
     this.folder = runFolder(options.layout);
   }
 
-  /** `signal` (the hard one) bounds commits; `stop` (the cancel) aborts part uploads and prevents new commits. */
-  async write(batch: RecordBatch, signal: AbortSignal, stop: AbortSignal = signal): Promise<WriteProgress> {
-    this.stop = stop;
-    stop.throwIfAborted();
-    const uploads = AbortSignal.any([signal, stop]);
+  /** The hard signal bounds commits; the cancel signal aborts part uploads and prevents new commits. */
+  async write(batch: RecordBatch): Promise<WriteProgress> {
+    const { signal, hardSignal } = this.ctx;
+    signal.throwIfAborted();
+    const uploads = AbortSignal.any([hardSignal, signal]);
     for (const [partition, rows] of groupByPartition(batch)) {
       if (rows.length === 0) continue;
       let obj = this.open.get(partition);
       if (obj && !sameFields(obj.fields, batch.fields)) {
-        await this.complete(partition, obj, signal);
+        await this.complete(partition, obj, hardSignal);
         obj = undefined;
       }
       if (obj) {
@@ -89,7 +94,7 @@ export class S3DestinationWriter implements DestinationWriter {
       } else {
         while (this.open.size >= Math.max(1, this.options.maxOpenObjects)) {
           const [lru, oldest] = this.open.entries().next().value!;
-          await this.complete(lru, oldest, signal);
+          await this.complete(lru, oldest, hardSignal);
         }
         obj = this.start(partition, batch.fields);
       }
@@ -98,14 +103,14 @@ export class S3DestinationWriter implements DestinationWriter {
       await obj.upload.flushParts(uploads);
       const full = this.options.targetBytes !== undefined && obj.upload.bytes >= this.options.targetBytes;
       if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
-        await this.complete(partition, obj, signal);
+        await this.complete(partition, obj, hardSignal);
       }
     }
     return { ...this.progress };
   }
 
-  async finish(signal: AbortSignal): Promise<WriteProgress> {
-    for (const [partition, obj] of [...this.open]) await this.complete(partition, obj, signal);
+  async finish(): Promise<WriteProgress> {
+    for (const [partition, obj] of [...this.open]) await this.complete(partition, obj, this.ctx.hardSignal);
     return { ...this.progress };
   }
 
@@ -129,7 +134,7 @@ export class S3DestinationWriter implements DestinationWriter {
   }
 
   private async complete(partition: string, obj: OpenObject, signal: AbortSignal): Promise<void> {
-    this.stop?.throwIfAborted(); // cancelled: no new commit starts (abort() drops the open objects)
+    this.ctx.signal.throwIfAborted(); // cancelled: no new commit starts (abort() drops the open objects)
     await obj.encoder.close();
     await obj.upload.complete(signal);
     this.open.delete(partition);

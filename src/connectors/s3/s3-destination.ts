@@ -2,16 +2,17 @@
 import { ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
 import type { OutputFileType } from "../../formats/record-encoder.ts";
-import type { Destination, DestinationWriter, RunContext } from "../types.ts";
+import type { ConnectorRunContext, Destination, DestinationWriter } from "../types.ts";
 import { openObjectStore } from "./open-object-store.ts";
 import { S3DestinationWriter } from "./s3-destination-writer.ts";
+import type { S3DestinationProperties } from "./shapes.ts";
 
 const MB = 1024 * 1024;
 /** Each open object buffers up to one part (5 MiB) before uploading: 32 bound a run's buffers to ~160 MiB. */
 const DEFAULT_MAX_OPEN_OBJECTS = 32;
 
-export function createS3Destination(config: DestinationFlowConfig, ctx: RunContext): Destination {
-  const props = config.destinationConnectorProperties.S3;
+export function createS3Destination(config: DestinationFlowConfig, ctx: ConnectorRunContext): Destination {
+  const props = config.destinationConnectorProperties.S3 as S3DestinationProperties | undefined;
   if (!props?.bucketName)
     throw new ValidationError("destinationConnectorProperties.S3.bucketName is required");
   const format = props.s3OutputFormatConfig ?? {};
@@ -19,9 +20,9 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: RunConte
   const fileType: OutputFileType = format.fileType ?? "JSON";
   const targetMb = aggregation.targetFileSize;
   return {
-    async open(signal: AbortSignal): Promise<DestinationWriter> {
-      signal.throwIfAborted();
-      return new S3DestinationWriter(openObjectStore(ctx.env), {
+    async open(): Promise<DestinationWriter> {
+      ctx.signal.throwIfAborted();
+      return new S3DestinationWriter(openObjectStore(ctx.env), ctx, {
         bucket: props.bucketName,
         fileType,
         perBatch: (aggregation.aggregationType ?? "None") === "None",

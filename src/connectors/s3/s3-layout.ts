@@ -11,8 +11,9 @@
  * - partition folders come from a Partition task (batch.partitionKeys), Hive style.
  * File names: `<executionId>-part-<NNNNN>.<ext>`, numbered per run, so runs never overwrite each other.
  */
-import type { S3DestinationProperties } from "../../domain/flow.ts";
+
 import type { FieldValue } from "../types.ts";
+import type { S3DestinationProperties } from "./shapes.ts";
 
 type PrefixConfig = NonNullable<NonNullable<S3DestinationProperties["s3OutputFormatConfig"]>["prefixConfig"]>;
 

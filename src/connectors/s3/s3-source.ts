@@ -9,10 +9,11 @@ import type { SourceFlowConfig } from "../../domain/flow.ts";
 import { readCsv } from "../../formats/csv-reader.ts";
 import { readJsonLines } from "../../formats/jsonl-reader.ts";
 import { DEFAULT_MAX_RECORD_MB, MB } from "../../formats/record-limit.ts";
-import type { RecordBatch, RunContext, Source } from "../types.ts";
+import type { ConnectorRunContext, RecordBatch, Source } from "../types.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { openObjectStore } from "./open-object-store.ts";
 import { mergeParallel } from "./parallel-merge.ts";
+import type { S3SourceProperties } from "./shapes.ts";
 
 /** AppFlow reads a prefix as a folder: "data" means the objects under "data/". */
 export function folderPrefix(prefix: string | undefined): string {
@@ -20,8 +21,8 @@ export function folderPrefix(prefix: string | undefined): string {
   return p === "" || p.endsWith("/") ? p : `${p}/`;
 }
 
-export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Source {
-  const props = config.sourceConnectorProperties.S3;
+export function createS3Source(config: SourceFlowConfig, ctx: ConnectorRunContext): Source {
+  const props = config.sourceConnectorProperties.S3 as S3SourceProperties | undefined;
   if (!props?.bucketName) throw new ValidationError("sourceConnectorProperties.S3.bucketName is required");
   const bucket = props.bucketName;
   const prefix = folderPrefix(props.bucketPrefix);
@@ -34,13 +35,15 @@ export function createS3Source(config: SourceFlowConfig, ctx: RunContext): Sourc
   // What the run really uses: never more readers than objects.
   let readers = parallelism;
   return {
+    commitMode: "streaming",
     maxPageSize: batchRows,
     get numParallelProcesses() {
       return readers;
     },
-    async *read(signal: AbortSignal): AsyncGenerator<RecordBatch> {
+    async *read(): AsyncGenerator<RecordBatch> {
+      const signal = ctx.signal;
       // An incremental scheduled run reads the objects last modified within its window.
-      const win = ctx.flow.dataPullWindow;
+      const win = ctx.dataPullWindow;
       const inWindow = (t: Date | undefined) =>
         !win ||
         (t !== undefined && t.getTime() < win.end && (win.start === undefined || t.getTime() >= win.start));

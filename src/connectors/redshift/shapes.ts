@@ -1,7 +1,7 @@
 /** Redshift (and PostgreSQL, over the same wire protocol): destination properties and connector profile. */
 import type { z } from "zod";
-import { bool, str, struct } from "./common.ts";
-import { bucketName, bucketPrefix, iamRoleArn } from "./members.ts";
+import { bool, str, struct } from "../../api/shapes/common.ts";
+import { bucketName, bucketPrefix, iamRoleArn } from "../../api/shapes/members.ts";
 
 const nonBlank = () => str({ max: 512, pattern: "\\S+" });
 
@@ -36,6 +36,6 @@ export const redshiftProfileCredentials = () =>
     password: str({ max: 512, pattern: ".*" }).optional(),
   });
 
-export type RedshiftDestinationPropertiesInput = z.output<ReturnType<typeof redshiftDestinationProperties>>;
-export type RedshiftProfilePropertiesInput = z.output<ReturnType<typeof redshiftProfileProperties>>;
-export type RedshiftProfileCredentialsInput = z.output<ReturnType<typeof redshiftProfileCredentials>>;
+export type RedshiftDestinationProperties = z.output<ReturnType<typeof redshiftDestinationProperties>>;
+export type RedshiftProfileProperties = z.output<ReturnType<typeof redshiftProfileProperties>>;
+export type RedshiftProfileCredentials = z.output<ReturnType<typeof redshiftProfileCredentials>>;

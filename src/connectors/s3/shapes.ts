@@ -1,7 +1,7 @@
 /** S3 as a source and as a destination: S3SourceProperties and S3DestinationProperties. */
 import type { z } from "zod";
-import { bool, enumOf, list, long, struct } from "./common.ts";
-import { bucketName, bucketPrefix } from "./members.ts";
+import { bool, enumOf, list, long, struct } from "../../api/shapes/common.ts";
+import { bucketName, bucketPrefix } from "../../api/shapes/members.ts";
 
 export const s3SourceProperties = () =>
   struct({
@@ -34,5 +34,5 @@ export const s3DestinationProperties = () =>
     }).optional(),
   });
 
-export type S3SourcePropertiesInput = z.output<ReturnType<typeof s3SourceProperties>>;
-export type S3DestinationPropertiesInput = z.output<ReturnType<typeof s3DestinationProperties>>;
+export type S3SourceProperties = z.output<ReturnType<typeof s3SourceProperties>>;
+export type S3DestinationProperties = z.output<ReturnType<typeof s3DestinationProperties>>;
