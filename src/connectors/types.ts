@@ -46,8 +46,11 @@ export interface ConnectorEnvironment {
   redshiftBatchRows: number;
   sourceParallelism: number;
   batchRows: number;
-  /** Redshift Data API endpoint override (tests, VPC endpoints); unset = the AWS regional endpoint. */
-  redshiftDataEndpoint?: string;
+  /**
+   * The Redshift Data API: endpoint override (VPC endpoints, local fakes; unset = the AWS regional
+   * endpoint), region, and the AWS credentials to sign with (unset = the AWS SDK's default chain).
+   */
+  redshiftData?: { endpoint?: string; region?: string; accessKeyId?: string; secretAccessKey?: string };
   /** Retries of a batch that failed in transport (sdk/failures.ts); default DEFAULT_RETRY. */
   batchRetry?: RetryPolicy;
 }

@@ -19,7 +19,7 @@ export const redshiftConnector: ConnectorDefinition = {
     properties: redshiftProfileProperties,
     credentials: redshiftProfileCredentials,
     authKinds: ["Basic"],
-    test: (ctx) => testRedshiftProfile(ctx.profile, ctx.signal),
+    test: (ctx) => testRedshiftProfile(ctx.profile, ctx.signal, ctx.env),
   },
   destination: {
     properties: redshiftDestinationProperties,
