@@ -1,8 +1,9 @@
 /**
  * CancelFlowExecutions, one test per sentence of the seed document (cancel_flow_executions.rst), each
  * quoting the sentence it proves, with the real @aws-sdk/client-appflow against a live server. Runs
- * are really in progress when cancelled: a large generated input, or a PostgreSQL table whose trigger
- * slows every insert.
+ * are really in progress when cancelled, however fast the machine: they write into a PostgreSQL table
+ * whose trigger slows every insert (a 5,000-row input takes 100 s at 20 ms per row), or that holds the
+ * batch in flight at a gate until the test opens it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -14,19 +15,20 @@ import {
 } from "@aws-sdk/client-appflow";
 import {
   copyTasks,
+  createGatedTable,
   createPgProfile,
   createS3ToPgFlow,
   createS3ToS3Flow,
   createSlowTable,
   isTerminal,
-  listLocalObjects,
   makeBucket,
   records,
   runRecord,
+  type TestTable,
   waitForRun,
   writeCsv,
 } from "../helpers/flows.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { startTestServer, type TestServer, waitFor } from "../helpers/server.ts";
 import { pgSkipReason } from "../helpers/store.ts";
 
 const cancel = (s: TestServer, flowName: string, executionIds?: string[]) =>
@@ -37,54 +39,55 @@ const start = async (s: TestServer, flowName: string) =>
 describe("CancelFlowExecutions: the seed document, sentence by sentence", async () => {
   const skip = await pgSkipReason("postgres");
   let s: TestServer;
+  let slowBig: TestTable;
   before(async () => {
     s = await startTestServer("sqlite", { engine: { batchRows: 500, redshiftBatchRows: 200, workers: 4 } });
-    for (const b of ["out-big", "out-big2", "out-small", "out-x"]) makeBucket(s.dataDir, b);
-    await writeCsv(s.dataDir, "inbox", "big/data.csv", 300_000);
+    for (const b of ["out-small", "out-x"]) makeBucket(s.dataDir, b);
     await writeCsv(s.dataDir, "inbox", "small/data.csv", 50);
     await writeCsv(s.dataDir, "inbox", "slow/data.csv", 5_000);
-    await createS3ToS3Flow(s.client, "big", {
-      inBucket: "inbox",
-      prefix: "big",
-      outBucket: "out-big",
-      fileType: "PARQUET",
-      singleFile: true,
-    });
-    await createS3ToS3Flow(s.client, "big2", {
-      inBucket: "inbox",
-      prefix: "big",
-      outBucket: "out-big2",
-      fileType: "PARQUET",
-      singleFile: true,
-    });
     await createS3ToS3Flow(s.client, "small", { inBucket: "inbox", prefix: "small", outBucket: "out-small" });
     await createS3ToS3Flow(s.client, "broken", {
       inBucket: "no-such-bucket",
       prefix: "x",
       outBucket: "out-x",
     });
+    if (skip) return;
+    slowBig = await createSlowTable(20);
+    await createPgProfile(s.client, "pg");
+    for (const flowName of ["big", "big2"])
+      await createS3ToPgFlow(s.client, flowName, {
+        inBucket: "inbox",
+        prefix: "slow",
+        profile: "pg",
+        table: slowBig.table,
+      });
   });
-  after(async () => s.close());
+  /** The run is claimed and a batch of it is being written (its COPY executing in PostgreSQL). */
+  const writing = (flowName: string, id: string) =>
+    waitFor(async () => {
+      const r = await runRecord(s.client, flowName, id);
+      return r?.executionStatus === "InProgress" && (await slowBig.copiesInFlight()) > 0;
+    }, `run ${id} to be writing`);
+  after(async () => {
+    await s?.close();
+    await slowBig?.drop();
+  });
 
-  test('"Cancels active runs for a flow."', async () => {
+  test('"Cancels active runs for a flow."', { skip }, async () => {
     const id = await start(s, "big");
-    await waitForRun(
-      s.client,
-      "big",
-      id,
-      (r) => (r.executionResult?.recordsProcessed ?? 0) > 0,
-      "the run to be processing",
-    );
+    await writing("big", id);
     const res = await cancel(s, "big", [id]);
     assert.deepEqual(res.invalidExecutions, []);
     const done = await waitForRun(s.client, "big", id, isTerminal, "the run to end");
     assert.equal(done.executionStatus, "Canceled");
-    // The single Parquet object was in flight: it is absent, not half-written.
-    assert.deepEqual(listLocalObjects(s.dataDir, "out-big"), []);
-    assert.ok((done.executionResult?.recordsProcessed ?? 0) < 300_000, "stopped before the end of the data");
+    // The batch in flight was finished whole (no half batch is in the table), and no more followed.
+    assert.equal((await slowBig.count()) % 200, 0, "only whole batches are in the table");
+    assert.ok((done.executionResult?.recordsProcessed ?? 0) < 5_000, "stopped before the end of the data");
   });
 
-  test('"You can cancel all of the active runs for a flow, or you can cancel specific runs by providing their IDs."', async () => {
+  test('"You can cancel all of the active runs for a flow, or you can cancel specific runs by providing their IDs."', {
+    skip,
+  }, async () => {
     const ids = [await start(s, "big2"), await start(s, "big2"), await start(s, "big2")];
     for (const id of ids)
       await waitForRun(s.client, "big2", id, (r) => r.executionStatus === "InProgress", "run");
@@ -122,7 +125,9 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
     assert.equal((await runRecord(s.client, "broken", bad))?.executionStatus, "Error");
   });
 
-  test("\"You also can't cancel a run that's scheduled to occur but hasn't started yet. To prevent a scheduled run, you can deactivate the flow with the StopFlow action.\"", async () => {
+  test("\"You also can't cancel a run that's scheduled to occur but hasn't started yet. To prevent a scheduled run, you can deactivate the flow with the StopFlow action.\"", {
+    skip,
+  }, async () => {
     // A run that doesn't exist yet has no id that could be cancelled: any such id is invalid.
     const future = "00000000-0000-4000-8000-000000000000";
     assert.deepEqual((await cancel(s, "small", [future])).invalidExecutions, [future]);
@@ -160,13 +165,7 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
     // StopFlow deactivates scheduled/event flows only; on an on-demand flow it is unsupported and
     // leaves runs in progress alone.
     const id = await start(s, "big");
-    await waitForRun(
-      s.client,
-      "big",
-      id,
-      (r) => (r.executionResult?.recordsProcessed ?? 0) > 0,
-      "processing",
-    );
+    await writing("big", id);
     await assert.rejects(
       s.client.send(new StopFlowCommand({ flowName: "big" })),
       (e: Error) => e.name === "UnsupportedOperationException",
@@ -176,15 +175,9 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
     await waitForRun(s.client, "big", id, isTerminal, "run to end");
   });
 
-  test('"You cannot resume a run after you cancel it."', async () => {
+  test('"You cannot resume a run after you cancel it."', { skip }, async () => {
     const id = await start(s, "big");
-    await waitForRun(
-      s.client,
-      "big",
-      id,
-      (r) => (r.executionResult?.recordsProcessed ?? 0) > 0,
-      "processing",
-    );
+    await writing("big", id);
     await cancel(s, "big", [id]);
     const canceled = await waitForRun(s.client, "big", id, isTerminal, "run to end");
     assert.equal(canceled.executionStatus, "Canceled");
@@ -200,42 +193,47 @@ describe("CancelFlowExecutions: the seed document, sentence by sentence", async 
   });
 
   describe("into a batch destination (PostgreSQL through the Redshift connector)", { skip }, () => {
-    let slow: Awaited<ReturnType<typeof createSlowTable>>;
+    let slow: TestTable;
+    let gated: Awaited<ReturnType<typeof createGatedTable>>;
     before(async () => {
       // 200-row batches at 5 ms per row: each batch is in flight for about a second.
       slow = await createSlowTable(5);
-      await createPgProfile(s.client, "pg");
+      // Two batches commit, then the third is held in flight until the test opens the gate.
+      gated = await createGatedTable(400);
       await createS3ToPgFlow(s.client, "to-pg", {
         inBucket: "inbox",
         prefix: "slow",
         profile: "pg",
         table: slow.table,
       });
+      await createS3ToPgFlow(s.client, "to-gate", {
+        inBucket: "inbox",
+        prefix: "slow",
+        profile: "pg",
+        table: gated.table,
+      });
     });
-    after(async () => slow.drop());
+    after(async () => {
+      await slow?.drop();
+      await gated?.drop();
+    });
 
     test('"When you send your request, the status for each run becomes CancelStarted. When the cancellation completes, the status becomes Canceled." — and "If you configured the flow to use a batch API …, then the run will finish reading or writing its entire batch of data after the cancellation."', async () => {
-      const id = await start(s, "to-pg");
-      // One batch committed, the next one in flight.
-      await waitForRun(
-        s.client,
-        "to-pg",
-        id,
-        (r) => (r.executionResult?.bytesWritten ?? 0) > 0,
-        "a committed batch",
-      );
-      const before = await slow.count();
-      assert.deepEqual((await cancel(s, "to-pg", [id])).invalidExecutions, []);
-      assert.equal((await runRecord(s.client, "to-pg", id))?.executionStatus, "CancelStarted");
+      const id = await start(s, "to-gate");
+      // Two batches committed, the next one held in flight.
+      await waitForRun(s.client, "to-gate", id, (r) => (r.executionResult?.bytesWritten ?? 0) > 0, "a batch");
+      await waitFor(async () => (await gated.copiesInFlight()) === 1, "the next batch in flight");
+      assert.equal(await gated.count(), 400);
+      assert.deepEqual((await cancel(s, "to-gate", [id])).invalidExecutions, []);
+      assert.equal((await runRecord(s.client, "to-gate", id))?.executionStatus, "CancelStarted");
       // Repeating the cancel while it is stopping is accepted without change.
-      assert.deepEqual((await cancel(s, "to-pg", [id])).invalidExecutions, []);
-      const done = await waitForRun(s.client, "to-pg", id, isTerminal, "the run to end");
+      assert.deepEqual((await cancel(s, "to-gate", [id])).invalidExecutions, []);
+      assert.equal((await runRecord(s.client, "to-gate", id))?.executionStatus, "CancelStarted");
+      await gated.open();
+      const done = await waitForRun(s.client, "to-gate", id, isTerminal, "the run to end");
       assert.equal(done.executionStatus, "Canceled");
-      const rows = await slow.count();
-      assert.equal(rows % 200, 0, "only whole batches are in the table");
-      assert.ok(rows > before, "the batch in flight at the cancel was finished and committed");
-      assert.ok(rows <= before + 400, "no new batch started after the cancel");
-      assert.ok(rows < 5_000);
+      // The batch in flight at the cancel was finished and committed whole; no new batch started.
+      assert.equal(await gated.count(), 600);
     });
 
     test('"When you cancel a run, you still incur charges for any data that the run already processed before the cancellation. If the run had already written some data to the flow destination, then that data remains in the destination."', async () => {
