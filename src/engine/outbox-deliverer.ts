@@ -11,6 +11,7 @@ import type { Logger } from "../logger.ts";
 import type { Store } from "../store/open-store.ts";
 import { claimEvents, markDelivered, markFailed, type OutboxRow } from "../store/outbox-sql.ts";
 import { Periodic } from "./periodic.ts";
+import { retryWhileLeased } from "./store-retry.ts";
 
 const BATCH = 10;
 const POST_TIMEOUT_MS = 10_000;
@@ -48,8 +49,13 @@ export class OutboxDeliverer {
     try {
       const { db, caps } = this.store;
       for (;;) {
-        const events = await claimEvents(db, caps, this.owner, this.now(), CLAIM_MS, BATCH);
-        for (const ev of events) await this.deliver(ev);
+        const claimedAt = this.now();
+        const events = await claimEvents(db, caps, this.owner, claimedAt, CLAIM_MS, BATCH);
+        // Marks that hit a database outage are retried while the claim holds: a report that went out
+        // is not sent again after the restart, and the batch isn't stuck until the claim expires.
+        const whileClaimed = <T>(fn: () => Promise<T>) =>
+          retryWhileLeased(fn, () => claimedAt + CLAIM_MS * 0.8, this.now);
+        for (const ev of events) await this.deliver(ev, whileClaimed);
         if (events.length < BATCH) return;
       }
     } catch (err) {
@@ -57,10 +63,10 @@ export class OutboxDeliverer {
     }
   }
 
-  private async deliver(ev: OutboxRow): Promise<void> {
+  private async deliver(ev: OutboxRow, whileClaimed: <T>(fn: () => Promise<T>) => Promise<T>): Promise<void> {
     try {
       await Promise.all(this.webhooks.map((url) => post(url, ev.payload)));
-      await markDelivered(this.store.db, ev.id, this.now());
+      await whileClaimed(() => markDelivered(this.store.db, ev.id, this.now()));
       if (this.webhooks.length > 0) this.onDelivery("delivered");
       this.log.info(
         { executionId: ev.execution_id, event: ev.detail_type, delivered: this.webhooks.length },
@@ -69,7 +75,9 @@ export class OutboxDeliverer {
     } catch (err) {
       const attempts = ev.attempts + 1;
       const backoff = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
-      await markFailed(this.store.db, this.owner, ev.id, attempts, this.now() + backoff, String(err));
+      await whileClaimed(() =>
+        markFailed(this.store.db, this.owner, ev.id, attempts, this.now() + backoff, String(err)),
+      );
       this.onDelivery("failed");
       this.log.warn({ executionId: ev.execution_id, attempts, err: String(err) }, "webhook delivery failed");
     }

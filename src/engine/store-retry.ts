@@ -1,7 +1,8 @@
 /**
- * Retries a store write through a database outage for as long as the run's lease can still be
- * alive: a worker keeps its run across a PostgreSQL restart, and past its lease it gives the run up
- * to the reaper instead of writing on. Only outages are retried (see isStoreUnavailable).
+ * Retries a store write through a database outage for as long as what entitles the caller to make it
+ * (a run's lease, an outbox claim) can still be valid: a worker keeps its run across a PostgreSQL
+ * restart, and past its lease gives it up to the reaper instead of writing on. Only outages are
+ * retried (see isStoreUnavailable).
  */
 import { isStoreUnavailable } from "../store/store-errors.ts";
 
