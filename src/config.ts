@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { ThrottleConfig } from "./api/protocol/throttle.ts";
 import { int, list, ms, oneOf, type Setting, secret, text, url } from "./config-setting.ts";
+import { connectorSettings } from "./connectors/registry.ts";
 
 export interface Config {
   host: string;
@@ -41,6 +42,8 @@ export interface Config {
   webhooks: string[];
   /** API rate limits (token buckets per account and operation); see api/protocol/throttle.ts. */
   throttle: Partial<ThrottleConfig>;
+  /** Each connector's own settings (declared in its folder), by connector type. */
+  connectors?: Record<string, Record<string, unknown>>;
 }
 
 /** S3 connector limits: objects open at once (partitioned output) and the longest record read. */
@@ -89,6 +92,8 @@ export const settings: Record<string, Setting> = {
   "throttle.readRate.burst": { env: ["SLUICE_THROTTLE_READ_BURST"], default: 100, ...int(1, 1_000_000), doc: "read request burst" },
   "throttle.writeRate.rate": { env: ["SLUICE_THROTTLE_WRITE_RATE"], default: 20, ...int(1, 1_000_000), doc: "write requests per second per account and operation" },
   "throttle.writeRate.burst": { env: ["SLUICE_THROTTLE_WRITE_BURST"], default: 40, ...int(1, 1_000_000), doc: "write request burst" },
+  // The settings each connector folder declares (src/connectors/<name>/settings.ts).
+  ...connectorSettings(),
 };
 
 /** A configuration the server refuses to start with; the message lists every bad setting. */

@@ -3,6 +3,7 @@
  * their declarations (src/connectors/<name>/index.ts): request validation (api/shapes), DescribeConnector(s),
  * entity dispatch and flow checks. Adding a connector = adding its folder and one line here.
  */
+import type { Setting } from "../config-setting.ts";
 import { redshiftConnector } from "./redshift/index.ts";
 import { s3Connector } from "./s3/index.ts";
 import { toConnectorConfiguration as render } from "./sdk/configuration.ts";
@@ -27,6 +28,15 @@ export const profileTypes = connectors.filter((c) => c.profile).map((c) => c.con
 export function memberFor(connectorType: string): string {
   const c = getConnector(connectorType);
   return c ? memberOf(c) : connectorType;
+}
+
+/** Every connector's settings, as config paths (`connectors.<type>.<name>`), for the config schema. */
+export function connectorSettings(): Record<string, Setting> {
+  const out: Record<string, Setting> = {};
+  for (const c of connectors)
+    for (const [name, s] of Object.entries(c.settings ?? {}))
+      out[`connectors.${c.connectorType}.${name}`] = s;
+  return out;
 }
 
 export function toConnectorConfiguration(d: ConnectorDefinition): Record<string, unknown> {

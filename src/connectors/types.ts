@@ -3,7 +3,6 @@
  * compiled tasks turn a batch into a batch, destinations consume batches and report what they committed.
  * Every connector call gets one run context (run-context.ts) instead of positional signals.
  */
-import type { RetryPolicy } from "./sdk/failures.ts";
 
 export type { ConnectorRunContext, RunContext } from "./sdk/run-context.ts";
 
@@ -46,13 +45,8 @@ export interface ConnectorEnvironment {
   redshiftBatchRows: number;
   sourceParallelism: number;
   batchRows: number;
-  /**
-   * The Redshift Data API: endpoint override (VPC endpoints, local fakes; unset = the AWS regional
-   * endpoint), region, and the AWS credentials to sign with (unset = the AWS SDK's default chain).
-   */
-  redshiftData?: { endpoint?: string; region?: string; accessKeyId?: string; secretAccessKey?: string };
-  /** Retries of a batch that failed in transport (sdk/failures.ts); default DEFAULT_RETRY. */
-  batchRetry?: RetryPolicy;
+  /** Each connector's own settings (its folder's `settings`), by connector type then setting name. */
+  connectors?: Record<string, Record<string, unknown>>;
 }
 
 /** A decrypted connector profile: only ever held in memory during a run or a connection test. */

@@ -101,12 +101,15 @@ describe("Redshift destination through the Redshift Data API (fake) and S3 stagi
     env = {
       ...b.env,
       redshiftBatchRows: 3,
-      batchRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 },
-      redshiftData: {
-        endpoint: fake.endpoint,
-        region: "us-east-1",
-        accessKeyId: "AKIDSLUICETEST",
-        secretAccessKey: "x",
+      connectors: {
+        Redshift: {
+          batchAttempts: 3,
+          batchRetryMs: 20,
+          dataApiEndpoint: fake.endpoint,
+          dataApiRegion: "us-east-1",
+          dataApiAccessKeyId: "AKIDSLUICETEST",
+          dataApiSecretAccessKey: "x",
+        },
       },
     };
   });
@@ -266,7 +269,13 @@ describe("Redshift destination through the Redshift Data API (fake) and S3 stagi
     await testRedshiftProfile(profile(), sig(), env);
     const badEnv = {
       ...env,
-      redshiftData: { ...env.redshiftData, accessKeyId: "AKIDWRONG", secretAccessKey: "y" },
+      connectors: {
+        Redshift: {
+          ...env.connectors?.Redshift,
+          dataApiAccessKeyId: "AKIDWRONG",
+          dataApiSecretAccessKey: "y",
+        },
+      },
     };
     await assert.rejects(testRedshiftProfile(profile(), sig(), badEnv), (e: unknown) => {
       assert.ok(e instanceof ConnectorAuthenticationError, String(e));

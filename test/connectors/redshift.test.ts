@@ -93,7 +93,7 @@ describe("Redshift destination on PostgreSQL", () => {
       redshiftBatchRows: 3,
       sourceParallelism: 1,
       batchRows: 100,
-      batchRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 },
+      connectors: { Redshift: { batchAttempts: 3, batchRetryMs: 20 } },
     };
     await openObjectStore(env).createBucket("rs-stage", sig());
     await openObjectStore(env).createBucket("rs-errors", sig());

@@ -10,5 +10,6 @@ export function connectorEnv(app: App): ConnectorEnvironment {
     redshiftBatchRows: e.redshiftBatchRows,
     sourceParallelism: e.sourceParallelism,
     batchRows: e.batchRows,
+    connectors: app.config.connectors ?? {},
   };
 }

@@ -18,6 +18,7 @@ import {
 import { ConnectorAuthenticationError, ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import { RetryableBatchError } from "../sdk/failures.ts";
 import type { ConnectorEnvironment, ResolvedProfile } from "../types.ts";
+import { readRedshiftSettings } from "./settings.ts";
 
 export interface DataApiTarget {
   client: RedshiftDataClient;
@@ -34,7 +35,7 @@ const clients = new Map<string, RedshiftDataClient>();
 
 /** One client per endpoint/region/credentials, reused by every run. */
 function clientFor(env: ConnectorEnvironment): RedshiftDataClient {
-  const o = env.redshiftData ?? {};
+  const o = readRedshiftSettings(env).dataApi;
   const region = o.region ?? env.s3.region ?? process.env.AWS_REGION ?? "us-east-1";
   const id = JSON.stringify([o.endpoint, region, o.accessKeyId]);
   let c = clients.get(id);

@@ -6,6 +6,7 @@ import type { ConnectorDefinition } from "../sdk/definition.ts";
 import { createRedshiftDestination } from "./redshift-destination.ts";
 import { describeRedshiftEntity, listRedshiftEntities } from "./redshift-entities.ts";
 import { testRedshiftProfile } from "./redshift-profile.ts";
+import { redshiftSettings } from "./settings.ts";
 import {
   redshiftDestinationProperties,
   redshiftProfileCredentials,
@@ -26,6 +27,7 @@ export const redshiftConnector: ConnectorDefinition = {
     writeOperations: ["INSERT"],
     create: createRedshiftDestination,
   },
+  settings: redshiftSettings,
   entities: {
     list: (ctx, path) => listRedshiftEntities(needProfile(ctx.profile), path, ctx.signal),
     describe: (ctx, name) => describeRedshiftEntity(needProfile(ctx.profile), name, ctx.signal),

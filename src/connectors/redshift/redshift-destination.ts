@@ -14,7 +14,7 @@ import { ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
 import { csvLine } from "../../formats/csv-writer.ts";
 import { openObjectStore } from "../s3/open-object-store.ts";
-import { DEFAULT_RETRY, RecordsRejectedError, type RetryPolicy, retryBatch } from "../sdk/failures.ts";
+import { RecordsRejectedError, type RetryPolicy, retryBatch } from "../sdk/failures.ts";
 import type {
   ConnectorRunContext,
   Destination,
@@ -26,6 +26,7 @@ import type {
 import type { BatchLoader } from "./batch-loader.ts";
 import { openLoader } from "./open-loader.ts";
 import { parseObjectName, quoteIdent } from "./redshift-connection.ts";
+import { readRedshiftSettings } from "./settings.ts";
 import type { RedshiftDestinationProperties } from "./shapes.ts";
 
 export function createRedshiftDestination(
@@ -54,7 +55,7 @@ export function createRedshiftDestination(
         errorPrefix: [errors.bucketPrefix?.replace(/^\/+|\/+$/g, ""), ctx.flow.flowName, ctx.executionId]
           .filter(Boolean)
           .join("/"),
-        retry: ctx.env.batchRetry ?? DEFAULT_RETRY,
+        retry: readRedshiftSettings(ctx.env).retry,
         ctx,
       });
     },

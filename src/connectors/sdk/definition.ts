@@ -4,6 +4,7 @@
  * per-connector structure), DescribeConnector(s), ListConnectorEntities dispatch and flow checks.
  */
 import type { z } from "zod";
+import type { Setting } from "../../config-setting.ts";
 import type { DestinationFlowConfig, SourceFlowConfig, TriggerType } from "../../domain/flow.ts";
 import type { ConnectorEntity, ConnectorEntityField } from "../entity-types.ts";
 import type { ConnectorEnvironment, Destination, ResolvedProfile, Source } from "../types.ts";
@@ -78,18 +79,6 @@ export interface EntityContext {
   saveCredentials(updated: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
-/** A server setting the connector adds (a flag and an environment variable), with its range. */
-export interface ConnectorSetting {
-  /** Key in ConnectorEnvironment. */
-  key: keyof ConnectorEnvironment;
-  env: string;
-  description: string;
-  default?: number | string;
-  kind: "integer" | "url";
-  min?: number;
-  max?: number;
-}
-
 export interface ConnectorDefinition {
   /** The ConnectorType enum value, e.g. "S3". */
   connectorType: string;
@@ -104,7 +93,11 @@ export interface ConnectorDefinition {
   source?: SourceDefinition;
   destination?: DestinationDefinition;
   entities?: EntityDefinition;
-  settings?: ConnectorSetting[];
+  /**
+   * Server settings the connector adds (flags/env, validated at start like every setting), keyed by
+   * their name under `connectors.<connectorType>`; the values reach it as env.connectors[connectorType].
+   */
+  settings?: Record<string, Setting>;
 }
 
 export const memberOf = (c: ConnectorDefinition): string => c.member ?? c.connectorType;
