@@ -4,6 +4,7 @@
  * decided by the store (endRun), so a cancel that committed first always wins.
  */
 import { getConnector } from "../connectors/registry.ts";
+import type { ConnectorDefinition } from "../connectors/sdk/definition.ts";
 import type {
   ConnectorRunContext,
   DestinationWriter,
@@ -26,6 +27,8 @@ export interface ExecutorDeps {
   resolveProfile(accountId: string, name: string): Promise<OpenedProfile>;
   /** Fenced progress write; returns false when the worker no longer owns the run. */
   checkpoint(counts: RunCounts): Promise<void>;
+  /** Where connector types are looked up: the registry (a caller may run other definitions). */
+  connectors?: (connectorType: string) => ConnectorDefinition | undefined;
 }
 
 export interface ExecutionOutcome {
@@ -65,8 +68,9 @@ export async function executeRun(
     const srcCfg = flow.sourceFlowConfig;
     const dstCfg = flow.destinationFlowConfigList[0];
     if (!dstCfg) throw new ValidationError("the flow has no destination");
-    const srcDef = getConnector(srcCfg.connectorType)?.source;
-    const dstDef = getConnector(dstCfg.connectorType)?.destination;
+    const lookup = deps.connectors ?? getConnector;
+    const srcDef = lookup(srcCfg.connectorType)?.source;
+    const dstDef = lookup(dstCfg.connectorType)?.destination;
     if (!srcDef) throw new ValidationError(`${srcCfg.connectorType} can't be used as a source`);
     if (!dstDef) throw new ValidationError(`${dstCfg.connectorType} can't be used as a destination`);
     const srcProfile = srcCfg.connectorProfileName
