@@ -259,6 +259,7 @@ test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doub
       restartPostgres(28_000),
     ]);
     const chaosMs = elapsed();
+    mark(`chaos phase done (${JSON.stringify(figures)})`);
 
     assert.deepEqual(cluster.unexpectedExits, [], "no node died by itself");
     // The nodes recover by themselves.
@@ -279,6 +280,7 @@ test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doub
         );
       await waitFor(async () => (await unfinished()) === 0, "every run to end", 90_000);
       const drainMs = Date.now() - t0 - chaosMs;
+      mark("every run ended");
       await waitFor(
         async () =>
           Number(
