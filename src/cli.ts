@@ -92,6 +92,10 @@ program.parseAsync(process.argv).catch((err: unknown) => {
 /** One line a person can act on: the API's error name and message, not a stack. */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const name = err.name && err.name !== "Error" && !(err instanceof ConfigError) ? `${err.name}: ` : "";
+  // AWS error names (ResourceNotFoundException, …) tell a user what happened; pg's "error" doesn't.
+  const name =
+    /Exception$|Error$/.test(err.name) && err.name !== "Error" && !(err instanceof ConfigError)
+      ? `${err.name}: `
+      : "";
   return `${name}${err.message}`;
 }
