@@ -3,6 +3,7 @@
  * statuses, connector types and flow names — never execution ids.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ConnectorMetrics } from "./connectors/types.ts";
 
 export class Metrics {
   readonly registry = new Registry();
@@ -86,6 +87,20 @@ export class Metrics {
     help: "Runs executing in this process",
     registers: [this.registry],
   });
+
+  private readonly connectorGauges = new Map<string, Gauge>();
+  /** Gauges connectors report through ConnectorEnvironment.metrics, as sluice_connector_<name>. */
+  readonly connectors: ConnectorMetrics = {
+    gauge: (name, help, labels, value) => {
+      const full = `sluice_connector_${name}`;
+      let g = this.connectorGauges.get(full);
+      if (!g) {
+        g = new Gauge({ name: full, help, labelNames: Object.keys(labels), registers: [this.registry] });
+        this.connectorGauges.set(full, g);
+      }
+      g.set(labels, value);
+    },
+  };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_process_" });

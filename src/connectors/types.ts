@@ -47,6 +47,16 @@ export interface ConnectorEnvironment {
   batchRows: number;
   /** Each connector's own settings (its folder's `settings`), by connector type then setting name. */
   connectors?: Record<string, Record<string, unknown>>;
+  /** Gauges a connector reports (e.g. Salesforce's API usage), served at /metrics; unset in tests. */
+  metrics?: ConnectorMetrics;
+}
+
+/**
+ * What a connector may expose as metrics: gauges named `sluice_connector_<name>`, with bounded labels
+ * (an instance host, never an execution id or a record value).
+ */
+export interface ConnectorMetrics {
+  gauge(name: string, help: string, labels: Record<string, string>, value: number): void;
 }
 
 /** A decrypted connector profile: only ever held in memory during a run or a connection test. */

@@ -11,5 +11,6 @@ export function connectorEnv(app: App): ConnectorEnvironment {
     sourceParallelism: e.sourceParallelism,
     batchRows: e.batchRows,
     connectors: app.config.connectors ?? {},
+    metrics: app.metrics.connectors,
   };
 }
