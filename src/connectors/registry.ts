@@ -6,10 +6,15 @@
 import type { Setting } from "../config-setting.ts";
 import { redshiftConnector } from "./redshift/index.ts";
 import { s3Connector } from "./s3/index.ts";
+import { salesforceConnector } from "./salesforce/index.ts";
 import { toConnectorConfiguration as render } from "./sdk/configuration.ts";
 import { type ConnectorDefinition, memberOf } from "./sdk/definition.ts";
 
-export const connectors: readonly ConnectorDefinition[] = [s3Connector, redshiftConnector];
+export const connectors: readonly ConnectorDefinition[] = [
+  s3Connector,
+  redshiftConnector,
+  salesforceConnector,
+];
 
 export const connectorRegistry: ReadonlyMap<string, ConnectorDefinition> = new Map(
   connectors.map((d) => [d.connectorType, d]),

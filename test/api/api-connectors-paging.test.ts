@@ -56,9 +56,9 @@ describe("connector paging", () => {
       const r = await s.client.send(new DescribeConnectorsCommand({ maxResults: 1, nextToken }));
       return { items: Object.keys(r.connectorConfigurations ?? {}), nextToken: r.nextToken };
     });
-    assert.deepEqual(pages, [["Redshift"], ["S3"]]);
+    assert.deepEqual(pages, [["Redshift"], ["S3"], ["Salesforce"]]);
     const whole = await s.client.send(new DescribeConnectorsCommand({}));
-    assert.deepEqual(Object.keys(whole.connectorConfigurations ?? {}).sort(), ["Redshift", "S3"]);
+    assert.deepEqual(Object.keys(whole.connectorConfigurations ?? {}).sort(), ["Redshift", "S3", "Salesforce"]);
     assert.equal(whole.nextToken, undefined);
   });
 

@@ -33,13 +33,17 @@ for (const backend of backends) {
     });
     after(async () => s?.close());
 
-    test("DescribeConnectors describes S3 and Redshift truthfully", { skip }, async () => {
+    test("DescribeConnectors describes S3, Redshift and Salesforce truthfully", { skip }, async () => {
       const all = (await s.client.send(new DescribeConnectorsCommand({}))).connectorConfigurations ?? {};
-      assert.deepEqual(Object.keys(all).sort(), ["Redshift", "S3"]);
+      assert.deepEqual(Object.keys(all).sort(), ["Redshift", "S3", "Salesforce"]);
       const s3 = all.S3!;
       assert.equal(s3.canUseAsSource, true);
       assert.equal(s3.canUseAsDestination, true);
-      assert.deepEqual([...(s3.supportedDestinationConnectors ?? [])].sort(), ["Redshift", "S3"]);
+      assert.deepEqual([...(s3.supportedDestinationConnectors ?? [])].sort(), [
+        "Redshift",
+        "S3",
+        "Salesforce",
+      ]);
       assert.ok(s3.supportedTriggerTypes?.includes("OnDemand"));
       assert.ok(s3.supportedOperators?.includes("PROJECTION"));
       assert.ok(!s3.supportedOperators?.includes("CONTAINS"), "S3 has no CONTAINS operator");
@@ -52,10 +56,8 @@ for (const backend of backends) {
       assert.equal(rs.authenticationConfig?.isBasicAuthSupported, true);
       assert.equal(rs.authenticationConfig?.isOAuth2Supported, false);
       for (const c of [s3, rs]) assert.equal(c.isPrivateLinkEnabled, false);
-      const some = await s.client.send(
-        new DescribeConnectorsCommand({ connectorTypes: ["S3", "Salesforce"] }),
-      );
-      assert.deepEqual(Object.keys(some.connectorConfigurations ?? {}), ["S3"], "no pretend Salesforce");
+      const some = await s.client.send(new DescribeConnectorsCommand({ connectorTypes: ["S3", "Marketo"] }));
+      assert.deepEqual(Object.keys(some.connectorConfigurations ?? {}), ["S3"], "no pretend Marketo");
     });
 
     test("ListConnectors lists registered custom connectors: none, not the built-in types", {
@@ -74,9 +76,9 @@ for (const backend of backends) {
       const rs = await s.client.send(new DescribeConnectorCommand({ connectorType: "Redshift" }));
       assert.equal(rs.connectorConfiguration?.canUseAsSource, false);
       await rejectsWith(
-        s.client.send(new DescribeConnectorCommand({ connectorType: "Salesforce" })),
+        s.client.send(new DescribeConnectorCommand({ connectorType: "Marketo" })),
         "ResourceNotFoundException",
-        { status: 404, message: /Salesforce/ },
+        { status: 404, message: /Marketo/ },
       );
       await rejectsWith(
         s.client.send(new DescribeConnectorCommand({ connectorType: "NotAConnector" as "S3" })),

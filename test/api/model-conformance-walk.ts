@@ -4,8 +4,10 @@
  */
 import type { OperationName } from "../../src/api/protocol/operations.ts";
 import { parseInput } from "../../src/api/shapes/index.ts";
+import { connectors } from "../../src/connectors/registry.ts";
+import { memberOf } from "../../src/connectors/sdk/definition.ts";
 import { ValidationError } from "../../src/domain/errors.ts";
-import { redshiftDestination, s3ToS3Flow } from "../unit/shapes-fixtures.ts";
+import { fixtures } from "../connectors/contract-fixtures.ts";
 
 interface Ref {
   shape: string;
@@ -39,14 +41,29 @@ const perConnector = new Set([
   "ConnectorProfileCredentials",
   "ConnectorOperator",
 ]);
-const implemented = new Set(["S3", "Redshift"]);
+const implemented = new Set(connectors.map(memberOf));
 
-/** Destination properties to go with a destination connectorType, so that type can be tried alone. */
-function destinationPropsFor(type: string): unknown {
-  if (type === "Redshift") return (redshiftDestination() as Body).destinationConnectorProperties;
-  if (type === "S3")
-    return ((s3ToS3Flow().destinationFlowConfigList as Body[])[0] as Body).destinationConnectorProperties;
-  return undefined;
+/**
+ * Members to go with a connectorType, so that type can be tried alone: each connector's contract
+ * fixture (destination or source properties, or a profile configuration), under its member name.
+ */
+function propsFor(
+  type: string,
+  member: "destinationConnectorProperties" | "sourceConnectorProperties" | "connectorProfileConfig",
+): unknown {
+  const c = connectors.find((d) => d.connectorType === type);
+  const fx = fixtures[type];
+  if (!c || !fx) return undefined;
+  const m = memberOf(c);
+  if (member === "destinationConnectorProperties")
+    return fx.destinationProperties && { [m]: fx.destinationProperties };
+  if (member === "sourceConnectorProperties") return fx.sourceProperties && { [m]: fx.sourceProperties };
+  return (
+    fx.profile && {
+      connectorProfileProperties: { [m]: fx.profile.properties },
+      connectorProfileCredentials: { [m]: fx.profile.credentials },
+    }
+  );
 }
 
 const fmt = (path: Path) =>
@@ -106,12 +123,15 @@ export function walkOperation(model: Model, op: OperationName, inputShape: strin
       for (const v of s.enum) {
         let body = withAt(base, path, v);
         const parent = path.slice(0, -1);
-        if (
-          path.at(-1) === "connectorType" &&
-          destinationPropsFor(v) &&
-          getAt(base, [...parent, "destinationConnectorProperties"])
-        ) {
-          body = withAt(body, [...parent, "destinationConnectorProperties"], destinationPropsFor(v));
+        if (path.at(-1) === "connectorType") {
+          for (const member of [
+            "destinationConnectorProperties",
+            "sourceConnectorProperties",
+            "connectorProfileConfig",
+          ] as const) {
+            const props = propsFor(v, member);
+            if (props && getAt(base, [...parent, member])) body = withAt(body, [...parent, member], props);
+          }
         }
         checks++;
         const msg = outcome(body);
@@ -258,5 +278,5 @@ export function walkOperation(model: Model, op: OperationName, inputShape: strin
   accepts(base, "the base request");
   walk(inputShape, [], base);
   const uncovered = [...seenMembers].filter((m) => !covered.has(m)).sort();
-  return { failures, uncovered, checks };
+  return { failures, uncovered, checks, seen: seenMembers, covered };
 }

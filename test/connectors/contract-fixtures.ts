@@ -9,6 +9,7 @@ import path from "node:path";
 import pg from "pg";
 import { openObjectStore } from "../../src/connectors/s3/open-object-store.ts";
 import type { ConnectorEnvironment, ResolvedProfile } from "../../src/connectors/types.ts";
+import { startFakeSalesforce } from "../fakes/salesforce/server.ts";
 
 export interface LiveDestination {
   env: ConnectorEnvironment;
@@ -92,6 +93,42 @@ export const fixtures: Record<string, ConnectorFixture> = {
         async close() {
           await admin.query(`DROP SCHEMA ${schema} CASCADE`);
           await admin.end();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  Salesforce: {
+    sourceProperties: { object: "Account", dataTransferApi: "BULKV2", includeDeletedRecords: true },
+    destinationProperties: {
+      object: "Account",
+      writeOperationType: "UPSERT",
+      idFieldNames: ["External_Id__c"],
+    },
+    profile: {
+      // A closed port: the connection test fails without reaching anything.
+      properties: { instanceUrl: "http://127.0.0.1:9", isSandboxEnvironment: false },
+      credentials: { accessToken: "00Dcontract!secret-access-token", refreshToken: "5Aepcontract-refresh" },
+    },
+    secret: "00Dcontract!secret-access-token",
+    async liveDestination() {
+      const dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-contract-sf-"));
+      const fake = await startFakeSalesforce({ records: 0, ingestJobQueuedMs: 0, ingestJobMs: 0 });
+      return {
+        env: { ...baseEnv, dataDir, s3: {} },
+        properties: { object: "Account", writeOperationType: "INSERT", dataTransferApi: "REST_SYNC" },
+        profile: {
+          connectorProfileName: "contract",
+          connectorType: "Salesforce",
+          properties: { instanceUrl: fake.instanceUrl },
+          credentials: { accessToken: fake.issueAccessToken() },
+        },
+        fields: ["NumberOfEmployees", "Name"],
+        async count() {
+          return fake.records("Account").filter((r) => String(r.Name).startsWith("r")).length;
+        },
+        async close() {
+          await fake.stop();
           await rm(dataDir, { recursive: true, force: true });
         },
       };

@@ -41,8 +41,10 @@ function conforms(value: unknown, shapeName: string, where: string): void {
   }
 }
 
-test("registry holds S3 (source and destination) and Redshift (destination only)", { skip: why }, () => {
-  assert.deepEqual([...connectorRegistry.keys()].sort(), ["Redshift", "S3"]);
+test("registry holds S3 (source and destination), Redshift (destination only) and Salesforce (both)", {
+  skip: why,
+}, () => {
+  assert.deepEqual([...connectorRegistry.keys()].sort(), ["Redshift", "S3", "Salesforce"]);
   const s3 = getConnector("S3")!;
   assert.ok(s3.source && s3.destination && !s3.profile);
   assert.deepEqual([...s3.source.operators], shapes.S3ConnectorOperator!.enum);
@@ -50,7 +52,10 @@ test("registry holds S3 (source and destination) and Redshift (destination only)
   const rs = getConnector("Redshift")!;
   assert.ok(!rs.source && rs.destination && rs.profile);
   assert.deepEqual(rs.destination.writeOperations, ["INSERT"]);
-  assert.equal(getConnector("Salesforce"), undefined);
+  const sf = getConnector("Salesforce")!;
+  assert.ok(sf.source && sf.destination && sf.profile);
+  assert.deepEqual([...sf.source.operators], shapes.SalesforceConnectorOperator!.enum);
+  assert.deepEqual(sf.destination.writeOperations, shapes.WriteOperationType!.enum);
 });
 
 test("ConnectorConfiguration rendering uses only model members and values", { skip: why }, () => {
@@ -61,7 +66,7 @@ test("ConnectorConfiguration rendering uses only model members and values", { sk
     assert.equal(config.canUseAsDestination, d.destination !== undefined);
   }
   const s3 = toConnectorConfiguration(getConnector("S3")!);
-  assert.deepEqual(s3.supportedDestinationConnectors, ["S3", "Redshift"]);
+  assert.deepEqual(s3.supportedDestinationConnectors, ["S3", "Redshift", "Salesforce"]);
   assert.deepEqual(s3.supportedTriggerTypes, ["OnDemand", "Scheduled"]);
   assert.deepEqual(s3.supportedSchedulingFrequencies, ["BYMINUTE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"]);
   const rs = toConnectorConfiguration(getConnector("Redshift")!);

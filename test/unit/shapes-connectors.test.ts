@@ -7,8 +7,8 @@ describe("shapes: connector types this server implements", () => {
   it("a valid but unimplemented source is refused, naming what is supported", () => {
     rejects(
       "CreateFlow",
-      flow((f) => (at(f, "sourceFlowConfig").connectorType = "Salesforce")),
-      "sourceFlowConfig.connectorType: connector type Salesforce is not supported by this server as a source; supported: S3",
+      flow((f) => (at(f, "sourceFlowConfig").connectorType = "Marketo")),
+      "sourceFlowConfig.connectorType: connector type Marketo is not supported by this server as a source; supported: S3, Salesforce",
     );
     rejects(
       "CreateFlow",
@@ -20,7 +20,7 @@ describe("shapes: connector types this server implements", () => {
     rejects(
       "UpdateFlow",
       flow((f) => (at(f, "destinationFlowConfigList", 0).connectorType = "Snowflake")),
-      "destinationFlowConfigList[0].connectorType: connector type Snowflake is not supported by this server as a destination; supported: S3, Redshift",
+      "destinationFlowConfigList[0].connectorType: connector type Snowflake is not supported by this server as a destination; supported: S3, Redshift, Salesforce",
     );
   });
   it("connector properties must hold exactly the member for the connector type", () => {
@@ -31,10 +31,8 @@ describe("shapes: connector types this server implements", () => {
     );
     rejects(
       "CreateFlow",
-      flow(
-        (f) => (at(f, "sourceFlowConfig").sourceConnectorProperties = { Salesforce: { object: "Account" } }),
-      ),
-      "sourceFlowConfig.sourceConnectorProperties.Salesforce: connector type Salesforce is not supported by this server as a source; supported: S3",
+      flow((f) => (at(f, "sourceFlowConfig").sourceConnectorProperties = { Marketo: { object: "leads" } })),
+      "sourceFlowConfig.sourceConnectorProperties.Marketo: connector type Marketo is not supported by this server as a source; supported: S3, Salesforce",
     );
     rejects(
       "CreateFlow",
@@ -52,11 +50,11 @@ describe("shapes: connector types this server implements", () => {
     );
     rejects(
       "CreateFlow",
-      op({ Salesforce: "PROJECTION" }),
-      "tasks[0].connectorOperator.Salesforce: operators of connector type Salesforce are not supported by this server; supported: S3",
+      op({ Marketo: "PROJECTION" }),
+      "tasks[0].connectorOperator.Marketo: operators of connector type Marketo are not supported by this server; supported: S3, Salesforce",
     );
   });
-  it("connector profiles: Redshift only, with its required properties", () => {
+  it("connector profiles: Redshift and Salesforce, with their required properties", () => {
     const profile = (edit: (p: Json) => void) => {
       const p = validInput("CreateConnectorProfile");
       edit(p);
@@ -65,7 +63,7 @@ describe("shapes: connector types this server implements", () => {
     rejects(
       "CreateConnectorProfile",
       profile((p) => (p.connectorType = "S3")),
-      "connectorType: connector type S3 is not supported by this server for connector profiles; supported: Redshift",
+      "connectorType: connector type S3 is not supported by this server for connector profiles; supported: Redshift, Salesforce",
     );
     rejects(
       "CreateConnectorProfile",
@@ -81,7 +79,8 @@ describe("shapes: connector types this server implements", () => {
         connectionMode: "Public",
         connectorProfileConfig: { connectorProfileProperties: {} },
       },
-      "connectorProfileConfig.connectorProfileProperties.Redshift: is required for a Redshift connector profile",
+      // UpdateConnectorProfile names no connector type: with two profile types, the member can't be named.
+      "connectorProfileConfig.connectorProfileProperties: must hold the member of the profile's connector type (one of Redshift, Salesforce)",
     );
   });
   it("a Scheduled trigger needs its schedule", () => {
