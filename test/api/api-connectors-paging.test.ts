@@ -58,7 +58,11 @@ describe("connector paging", () => {
     });
     assert.deepEqual(pages, [["Redshift"], ["S3"], ["Salesforce"]]);
     const whole = await s.client.send(new DescribeConnectorsCommand({}));
-    assert.deepEqual(Object.keys(whole.connectorConfigurations ?? {}).sort(), ["Redshift", "S3", "Salesforce"]);
+    assert.deepEqual(Object.keys(whole.connectorConfigurations ?? {}).sort(), [
+      "Redshift",
+      "S3",
+      "Salesforce",
+    ]);
     assert.equal(whole.nextToken, undefined);
   });
 

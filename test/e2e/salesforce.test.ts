@@ -296,6 +296,22 @@ describe("Salesforce connector end to end", () => {
     assert.equal(grants().length, 0, "the refreshed token was stored and used by the next run");
   });
 
+  test("Sforce-Limit-Info is a metric; REQUEST_LIMIT_EXCEEDED ends the run Error saying so; 503 is retried", async () => {
+    fake.injectFault("SERVER_UNAVAILABLE", { path: "/query", times: 1 });
+    const ok = await run(s, "sf-REST_SYNC");
+    assert.equal(ok.executionStatus, "Successful", "a 503 is retried");
+    const metrics = await (await fetch(`${s.sluice.url}/metrics`)).text();
+    assert.match(metrics, /sluice_connector_salesforce_api_usage\{instance="127\.0\.0\.1:\d+"\} [1-9]\d*/);
+    assert.match(metrics, /sluice_connector_salesforce_api_limit\{instance="127\.0\.0\.1:\d+"\} 100000/);
+    fake.injectFault("REQUEST_LIMIT_EXCEEDED", { path: "/query", times: 10 });
+    const r = await run(s, "sf-REST_SYNC");
+    assert.equal(r.executionStatus, "Error");
+    assert.match(
+      String(r.executionResult?.errorInfo?.executionMessage),
+      /REQUEST_LIMIT_EXCEEDED.*API request limit is used up/,
+    );
+  });
+
   describe("S3 → Salesforce", () => {
     const csv = (n: number, tag: string) =>
       `Name,Industry,AnnualRevenue\n${Array.from({ length: n }, (_, i) => `${tag} ${i},Energy,${i * 10}`).join("\n")}\n`;
