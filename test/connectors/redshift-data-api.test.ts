@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
+import { describeEntity, listEntities } from "../../src/connectors/entities.ts";
 import { createRedshiftDestination } from "../../src/connectors/redshift/redshift-destination.ts";
 import { testRedshiftProfile } from "../../src/connectors/redshift/redshift-profile.ts";
 import type { RedshiftDestinationProperties } from "../../src/connectors/redshift/shapes.ts";
@@ -285,6 +286,34 @@ describe("Redshift destination through the Redshift Data API (fake) and S3 stagi
     await assert.rejects(
       testRedshiftProfile(profile({ clusterIdentifier: "nope" }), sig(), env),
       /Redshift endpoint doesn't exist/,
+    );
+  });
+
+  test("entities through the Data API: schemas, a schema's tables, a table's columns", async () => {
+    await admin.query(`CREATE TABLE ${schema}.t_ent (id bigint PRIMARY KEY, total numeric(10,2), note text)`);
+    const ectx = {
+      profile: profile(),
+      env,
+      signal: sig(),
+      saveCredentials: async (c: Record<string, unknown>) => c,
+    };
+    const schemas = await listEntities("Redshift", ectx, undefined);
+    assert.ok(schemas.some((x) => x.name === schema && x.hasNestedEntities));
+    const tables = await listEntities("Redshift", ectx, schema);
+    assert.ok(tables.some((x) => x.name === `${schema}.t_ent` && !x.hasNestedEntities));
+    const fields = await describeEntity("Redshift", ectx, `${schema}.t_ent`);
+    assert.deepEqual(
+      fields.map((f) => [
+        f.identifier,
+        f.supportedFieldTypeDetails.v1.fieldType,
+        f.isPrimaryKey,
+        f.destinationProperties?.isNullable,
+      ]),
+      [
+        ["id", "integer", true, false],
+        ["total", "double", false, true],
+        ["note", "string", false, true],
+      ],
     );
   });
 });

@@ -29,8 +29,8 @@ export const redshiftConnector: ConnectorDefinition = {
   },
   settings: redshiftSettings,
   entities: {
-    list: (ctx, path) => listRedshiftEntities(needProfile(ctx.profile), path, ctx.signal),
-    describe: (ctx, name) => describeRedshiftEntity(needProfile(ctx.profile), name, ctx.signal),
+    list: (ctx, path) => listRedshiftEntities(needProfile(ctx.profile), path, ctx.signal, ctx.env),
+    describe: (ctx, name) => describeRedshiftEntity(needProfile(ctx.profile), name, ctx.signal, ctx.env),
   },
 };
 
