@@ -33,7 +33,12 @@ export class Cluster {
   readonly unexpectedExits: string[] = [];
   private incarnation = 0;
 
-  constructor(private readonly env: (slot: number) => Record<string, string>) {}
+  constructor(private readonly env: (slot: number) => Record<string, string>) {
+    // A test that times out may be ended before its finally: never leave a node running.
+    process.once("exit", () => {
+      for (const n of this.nodes) n?.proc.child.kill("SIGKILL");
+    });
+  }
 
   async start(slot: number): Promise<Node> {
     const name = `n${slot}.${this.incarnation++}`;

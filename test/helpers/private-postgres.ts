@@ -71,6 +71,15 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const start = () => ctl(...startArgs);
   await start();
   let up = true;
+  // A test that times out may be ended before its finally: never leave a server behind.
+  const onExit = () => {
+    try {
+      const [cmd, rest] = ctlArgs(["-m", "immediate", "stop"]);
+      if (up) execFileSync(cmd, [...rest], { stdio: "pipe" });
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -83,6 +92,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       up = true;
     },
     destroy() {
+      process.off("exit", onExit);
       try {
         const [cmd, rest] = ctlArgs(["-m", "immediate", "stop"]);
         if (up) execFileSync(cmd, [...rest], { stdio: "pipe" });
