@@ -1,11 +1,11 @@
 /**
  * The baselines each Sluice figure is compared with: what a person would write by hand to move the same
- * file, with no service around it — psql's \copy, and a readline loop writing JSON lines or Parquet.
+ * file, with no service around it — psql's \copy, a readline loop writing JSON lines, and DuckDB's COPY.
  */
 import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
-import parquet from "@dsnp/parquetjs";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { PG_URL } from "../test/helpers/server.ts";
 
 /** `psql -c "\copy <table> FROM '<file>' CSV HEADER"`; resolves with psql's wall time in ms. */
@@ -118,29 +118,25 @@ export async function csvToJsonLines(file: string, outFile: string): Promise<num
   return rows;
 }
 
-/** CSV → Parquet with @dsnp/parquetjs directly: every column optional UTF8, 10,000-row row groups. */
-export async function csvToParquet(file: string, outFile: string): Promise<number> {
-  let writer: Awaited<ReturnType<typeof parquet.ParquetWriter.openFile>> | undefined;
-  let header: string[] = [];
-  let rows = 0;
-  await eachRow(
-    file,
-    (h) => {
-      header = h;
-    },
-    async (r) => {
-      if (!writer) {
-        const def: Record<string, { type: "UTF8"; optional: true }> = {};
-        for (const h of header) def[h] = { type: "UTF8", optional: true };
-        writer = await parquet.ParquetWriter.openFile(new parquet.ParquetSchema(def), outFile);
-        writer.setRowGroupSize(10_000);
-      }
-      const rec: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) rec[header[i]!] = r[i] ?? "";
-      await writer.appendRow(rec);
-      rows++;
-    },
-  );
-  await writer?.close();
-  return rows;
+/**
+ * DuckDB (in process, @duckdb/node-api, 2 threads) converting the same CSV file:
+ * `COPY (SELECT * FROM read_csv(...)) TO '...' (FORMAT parquet | json)`. DuckDB infers column types from
+ * the CSV and writes Snappy Parquet with its own dictionary choices; json is one object per line.
+ * Resolves with the COPY's wall time in ms (the instance is created before the clock starts).
+ */
+export async function duckdbCopy(file: string, outFile: string, format: "parquet" | "json"): Promise<number> {
+  const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  const con = await instance.connect();
+  try {
+    const t0 = performance.now();
+    await con.run(
+      `COPY (SELECT * FROM read_csv(${sqlString(file)})) TO ${sqlString(outFile)} (FORMAT ${format})`,
+    );
+    return performance.now() - t0;
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
 }
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -134,8 +134,9 @@ What each figure measures:
    10,000-row transactions), timed by a client from StartFlow until DescribeFlowExecutionRecords (polled
    every 50 ms) says Successful. Baseline: \`psql -c "\\copy t FROM 'file' CSV HEADER"\` into the same
    table shape.
-2. **S3 CSV → S3 JSON lines / Parquet** (SingleFile). Baseline: a \`readline\` loop writing the same format
-   with fs streams or @dsnp/parquetjs directly.
+2. **S3 CSV → S3 JSON lines / Parquet** (SingleFile). Baseline: DuckDB (\`@duckdb/node-api\`, 2 threads)
+   \`COPY (SELECT * FROM read_csv(...)) TO '...' (FORMAT parquet | json)\` on the same file, in the same rep; for
+   JSON lines also a \`readline\` loop writing through an fs stream. File sizes are compared with DuckDB's.
 3. **Memory.** Peak RSS of a whole server process running one flow, at two sizes, each in a fresh process.
    Flat means streaming: the ratio large/small should stay near 1.
 4. **API.** Full pages (100 items) of DescribeFlowExecutionRecords and ListFlows with many runs and flows

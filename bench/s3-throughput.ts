@@ -1,48 +1,99 @@
 /**
- * Figure 2: S3 CSV → S3 JSON lines and → S3 Parquet (one output object, SingleFile), versus a plain
- * readline parse writing the same format straight to a file.
+ * Figure 2: S3 CSV → S3 JSON lines and → S3 Parquet (one output object, SingleFile), versus DuckDB's
+ * COPY of the same file (2 threads) in the same run, rep by rep; JSON lines also versus a plain readline
+ * loop. Each rep's three timings are taken back to back, so load on the machine hits them alike.
  */
 import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createS3ToS3Flow, listLocalObjects, makeBucket } from "../test/helpers/flows.ts";
-import { csvToJsonLines, csvToParquet } from "./baselines.ts";
+import { csvToJsonLines, duckdbCopy } from "./baselines.ts";
 import { runToEnd } from "./fixture.ts";
 import type { ThroughputInput } from "./pg-throughput.ts";
 import type { FigureResult, TableRow } from "./report.ts";
-import { fmtCount, fmtMs, median, progress } from "./stats.ts";
+import { timeS3Stages } from "./s3-breakdown.ts";
+import { fmtCount, fmtMs, fmtRatio, median, progress } from "./stats.ts";
 
 type Format = "JSON" | "PARQUET";
+const TARGET: Record<Format, number> = { JSON: 1.5, PARQUET: 2 };
+const SIZE_TARGET = 1.5;
 
 export async function benchS3Throughput(input: ThroughputInput): Promise<FigureResult> {
   const rows: TableRow[] = [];
   const raw: Record<string, unknown> = {};
+  const notes: string[] = [
+    "Baselines: DuckDB (`@duckdb/node-api`, in process, `threads=2`) running " +
+      "`COPY (SELECT * FROM read_csv('<file>')) TO '<out>' (FORMAT parquet | json)` on the same local file, " +
+      "timed around the COPY alone; and for JSON lines a `readline` loop with a minimal quote-aware split " +
+      "writing through an fs write stream. DuckDB infers column types (BIGINT, DOUBLE, DATE…) and runs no " +
+      "tasks; Sluice writes the flow's Filter + 10 Maps, every column a string (preserveSourceDataTyping " +
+      "off), through its S3 API into the local bucket. Ratios are medians of per-rep ratios: each rep times " +
+      "Sluice and its baselines back to back.",
+  ];
   for (const format of ["JSON", "PARQUET"] as const) {
     const r = await benchFormat(input, format);
     raw[format] = r;
+    const label = format === "JSON" ? "JSON lines" : "Parquet";
     rows.push({
-      metric: `→ ${format === "JSON" ? "JSON lines" : "Parquet"}: time (rows/s)`,
+      metric: `→ ${label}: time (rows/s) vs DuckDB COPY`,
       sluice: `${fmtMs(r.sluiceMs)} (${fmtCount((input.rows / r.sluiceMs) * 1000)}/s)`,
-      baseline: `${fmtMs(r.baselineMs)} (${fmtCount((input.rows / r.baselineMs) * 1000)}/s)`,
-      ratio: r.sluiceMs / r.baselineMs,
+      baseline: `${fmtMs(r.duckdbMs)} (${fmtCount((input.rows / r.duckdbMs) * 1000)}/s)`,
+      ratio: r.ratio,
+      target: `≤ ${TARGET[format]}×`,
+      meets: r.ratio <= TARGET[format],
     });
+    if (format === "JSON") {
+      rows.push({
+        metric: "→ JSON lines: time vs readline + fs write",
+        sluice: fmtMs(r.sluiceMs),
+        baseline: fmtMs(r.readlineMs!),
+        ratio: r.readlineRatio!,
+      });
+    }
+    rows.push({
+      metric: `→ ${label}: file size vs DuckDB's`,
+      sluice: fmtMb(r.sluiceBytes),
+      baseline: fmtMb(r.duckdbBytes),
+      ratio: r.sluiceBytes / r.duckdbBytes,
+      ...(format === "PARQUET"
+        ? { target: `≤ ${SIZE_TARGET}×`, meets: r.sluiceBytes / r.duckdbBytes <= SIZE_TARGET }
+        : {}),
+    });
+    const st = r.stages;
+    notes.push(
+      `Where the time goes, → ${label} (one pass, same process, Sluice's own modules): CSV parse ` +
+        `${fmtMs(st.parseMs)}, tasks ${fmtMs(st.tasksMs)}, ${label} encoding ${fmtMs(st.encodeMs)} — sum ` +
+        `${fmtMs(st.parseMs + st.tasksMs + st.encodeMs)} against a run of ${fmtMs(r.sluiceMs)}; the rest is ` +
+        "reading the object and uploading the parts through the S3 API, the run's bookkeeping, and the " +
+        `50 ms polling of the client. Spread over ${r.ratios.length} rep(s): ratio ` +
+        `${r.ratios.map(fmtRatio).join(", ")}. ` +
+        (format === "JSON"
+          ? "DuckDB parses and serialises on both cores in C++; Sluice parses, runs the tasks and encodes on " +
+            "one Node thread (JSON.stringify per value), so the bar is about what one core can do."
+          : "DuckDB writes typed columns (8-byte integers and doubles, dates) from two threads; Sluice " +
+            "buffers 100,000-row row groups column by column and encodes them with hyparquet-writer (pure " +
+            "JS: UTF-8 encoding of every string, dictionary trial per column chunk, Snappy) on the run's " +
+            "thread — the encoding is the largest stage and runs while nothing else can on that thread."),
+    );
   }
   return {
     id: "s3",
-    title: `2. S3 CSV → S3, ${fmtCount(input.rows)} rows (Filter + Map ×10, SingleFile) vs readline + write`,
+    title: `2. S3 CSV → S3, ${fmtCount(input.rows)} rows (Filter + Map ×10, SingleFile) vs DuckDB COPY`,
     rows,
     raw,
-    notes: [
-      "Baseline: `readline` over the same file, a minimal quote-aware split, and JSON lines through an " +
-        "fs write stream, or rows appended with @dsnp/parquetjs (UTF8 columns, 10,000-row row groups, " +
-        "as Sluice writes them). No tasks in the baseline.",
-    ],
+    notes,
   };
 }
 
+const fmtMb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
 async function benchFormat(input: ThroughputInput, format: Format) {
   const { server } = input;
+  const ext = format === "JSON" ? "jsonl" : "parquet";
   const sluice: number[] = [];
-  const baseline: number[] = [];
+  const duckdb: number[] = [];
+  const readline: number[] = [];
+  let sluiceBytes = 0;
+  let duckdbBytes = 0;
   for (let rep = 0; rep < input.reps; rep++) {
     const flowName = `bench-s3-${format.toLowerCase()}-${rep}`;
     const outBucket = `out-${format.toLowerCase()}-${rep}`;
@@ -59,27 +110,43 @@ async function benchFormat(input: ThroughputInput, format: Format) {
       throw new Error(`${flowName} processed ${run.record.executionResult?.recordsProcessed} rows`);
     sluice.push(run.ms);
     const objects = listLocalObjects(server.dataDir, outBucket);
+    if (objects.length !== 1) throw new Error(`${flowName} wrote ${objects.length} objects, expected 1`);
+    sluiceBytes = statSync(join(server.dataDir, "s3", outBucket, objects[0]!)).size;
     rmSync(join(server.dataDir, "s3", outBucket), { recursive: true, force: true });
 
-    const outFile = join(server.dataDir, `baseline-${rep}.${format === "JSON" ? "jsonl" : "parquet"}`);
-    const t0 = performance.now();
-    const n =
-      format === "JSON"
-        ? await csvToJsonLines(input.csvFile, outFile)
-        : await csvToParquet(input.csvFile, outFile);
-    baseline.push(performance.now() - t0);
-    if (n !== input.rows) throw new Error(`baseline wrote ${n} rows, expected ${input.rows}`);
-    const size = statSync(outFile).size;
+    const outFile = join(server.dataDir, `duckdb-${rep}.${ext}`);
+    duckdb.push(await duckdbCopy(input.csvFile, outFile, format === "JSON" ? "json" : "parquet"));
+    duckdbBytes = statSync(outFile).size;
     rmSync(outFile, { force: true });
-    progress(
-      `  s3 ${format} rep ${rep + 1}: sluice ${fmtMs(sluice.at(-1)!)} (${objects.length} object), ` +
-        `baseline ${fmtMs(baseline.at(-1)!)} (${(size / 1e6).toFixed(0)} MB)`,
-    );
+
+    let line = `  s3 ${format} rep ${rep + 1}: sluice ${fmtMs(sluice.at(-1)!)} (${fmtMb(sluiceBytes)}), duckdb ${fmtMs(duckdb.at(-1)!)} (${fmtMb(duckdbBytes)})`;
+    if (format === "JSON") {
+      const rlFile = join(server.dataDir, `readline-${rep}.jsonl`);
+      const t0 = performance.now();
+      const n = await csvToJsonLines(input.csvFile, rlFile);
+      readline.push(performance.now() - t0);
+      rmSync(rlFile, { force: true });
+      if (n !== input.rows) throw new Error(`readline baseline wrote ${n} rows, expected ${input.rows}`);
+      line += `, readline ${fmtMs(readline.at(-1)!)}`;
+    }
+    progress(line);
   }
+  const ratios = sluice.map((s, i) => s / duckdb[i]!);
+  const stages = await timeS3Stages(input.csvFile, format);
+  if (stages.rows !== input.rows) throw new Error(`stage timing saw ${stages.rows} rows`);
   return {
     sluiceRuns: sluice,
-    baselineRuns: baseline,
+    duckdbRuns: duckdb,
+    readlineRuns: readline,
     sluiceMs: median(sluice),
-    baselineMs: median(baseline),
+    duckdbMs: median(duckdb),
+    ratios,
+    ratio: median(ratios),
+    ...(format === "JSON"
+      ? { readlineMs: median(readline), readlineRatio: median(sluice.map((s, i) => s / readline[i]!)) }
+      : {}),
+    sluiceBytes,
+    duckdbBytes,
+    stages,
   };
 }

@@ -71,7 +71,7 @@ export async function timeStages(csvFile: string, batchRows = 5_000, copyRows = 
 }
 
 /** The SDK's Task (every member optional) as the engine's (what CreateFlow would have validated). */
-function toDomainTasks(tasks: SdkTask[]): Task[] {
+export function toDomainTasks(tasks: SdkTask[]): Task[] {
   return tasks.map((t) => ({
     ...t,
     sourceFields: t.sourceFields ?? [],

@@ -2,24 +2,37 @@
 import type { FieldValue } from "../connectors/types.ts";
 import type { ByteSink, RecordEncoder } from "./record-encoder.ts";
 
+/**
+ * A string JSON.stringify would escape: a quote, a backslash, a control character or a surrogate (lone
+ * surrogates are written as \\u escapes). Anything else is emitted between quotes as it is.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 export class JsonLinesEncoder implements RecordEncoder {
   private keys: string[] = [];
 
   constructor(private readonly sink: ByteSink) {}
 
   async write(fields: string[], rows: FieldValue[][]): Promise<void> {
-    // Field names are escaped once per batch, not once per value.
-    if (this.keys.length !== fields.length) this.keys = fields.map((f) => `${JSON.stringify(f)}:`);
+    // Field names are escaped once per batch, not once per value; the first key carries the "{".
+    if (this.keys.length !== fields.length)
+      this.keys = fields.map((f, i) => `${i === 0 ? "{" : ","}${JSON.stringify(f)}:`);
     const keys = this.keys;
-    const lines = new Array<string>(rows.length);
+    // One string per batch built by concatenation (V8 ropes), flattened once by Buffer.from.
+    let text = "";
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      const parts = new Array<string>(keys.length);
-      for (let i = 0; i < keys.length; i++) parts[i] = keys[i] + JSON.stringify(row[i] ?? null);
-      lines[r] = `{${parts.join(",")}}`;
+      let line = keys.length === 0 ? "{" : "";
+      for (let i = 0; i < keys.length; i++) {
+        const v = row[i] ?? null;
+        line += keys[i]!;
+        if (typeof v === "string") line += NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+        else line += JSON.stringify(v);
+      }
+      text += `${line}}\n`;
     }
-    const text = rows.length > 0 ? `${lines.join("\n")}\n` : "";
-    this.sink.write(Buffer.from(text, "utf8"));
+    if (text !== "") this.sink.write(Buffer.from(text, "utf8"));
   }
 
   async close(): Promise<void> {}

@@ -246,3 +246,21 @@ test("Parquet writer: many rows across row groups", async () => {
   assert.equal(out.numRows, 25_000);
   assert.deepEqual(out.rows[24_999], { i: 24_999n, s: "r24999" });
 });
+
+test("JSON Lines writer: each line is exactly JSON.stringify of the record (any string, lone surrogates too)", async () => {
+  const value = fc.oneof(
+    fc.string({ unit: "binary" }),
+    fc.string({ unit: fc.constantFrom('"', "\\", "\n", "\u0000", "\u001f", "\ud800", "\udfff", "é", "a") }),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 20 }), async (rows) => {
+      const fields = ["a", 'b"\\'];
+      const text = (await encode("JSON", fields, [rows])).toString("utf8");
+      const expected = rows.map((r) => `${JSON.stringify({ [fields[0]!]: r[0], [fields[1]!]: r[1] })}\n`);
+      assert.equal(text, expected.join(""));
+    }),
+  );
+});
