@@ -294,3 +294,32 @@ test("takes the region from the credential scope", async () => {
   const { region } = await verifySigV4(req, lookup, signingDate);
   assert.equal(region, "ap-southeast-2");
 });
+
+test("signers are reused per key and region, never across secrets, regions or days", async () => {
+  // Warm the cache for AKIDEXAMPLE in eu-west-1, then change every input the derived key depends on.
+  await verifySigV4(await createFlow(), lookup, signingDate);
+  await rejects(
+    await signed({ method: "POST", path: "/create-flow", secret: "wrong" }),
+    "InvalidSignatureException",
+    403,
+  );
+  const rotated = { ...lookup("AKIDEXAMPLE")!, secretAccessKey: "rotated/Key" };
+  const rotatedLookup = (id: string) => (id === "AKIDEXAMPLE" ? rotated : undefined);
+  await assert.rejects(verifySigV4(await createFlow(), rotatedLookup, signingDate), /does not match/);
+  const withNew = await signed({ method: "POST", path: "/create-flow", secret: "rotated/Key" });
+  assert.equal(
+    (await verifySigV4(withNew, rotatedLookup, signingDate)).credential.accessKeyId,
+    "AKIDEXAMPLE",
+  );
+  const otherRegion = await signed({ method: "POST", path: "/create-flow", region: "us-west-2" });
+  assert.equal((await verifySigV4(otherRegion, lookup, signingDate)).region, "us-west-2");
+  const nextDay = new Date(signingDate.getTime() + 86_400_000);
+  await verifySigV4(await signed({ method: "POST", path: "/create-flow", date: nextDay }), lookup, nextDay);
+  await rejects(
+    await signed({ method: "POST", path: "/create-flow", date: nextDay, secret: "wrong" }),
+    "InvalidSignatureException",
+    403,
+    undefined,
+    nextDay,
+  );
+});

@@ -2,7 +2,7 @@
 import { parseFlowArn } from "../../domain/arn.ts";
 import type { FlowDefinition, FlowStatus, TriggerConfig } from "../../domain/flow.ts";
 import type { FlowListRow, FlowRow } from "../../store/flows-sql.ts";
-import type { RunsTable } from "../../store/schema.ts";
+import type { RunRecordRow } from "../../store/runs/list-runs.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
 import type { FlowParts } from "./flow-checks.ts";
 
@@ -34,7 +34,7 @@ export function flowSnapshot(row: FlowRow, window?: FlowDefinition["dataPullWind
   };
 }
 
-export function lastRunDetails(run: RunsTable | undefined) {
+export function lastRunDetails(run: RunRecordRow | undefined) {
   if (!run) return undefined;
   return {
     mostRecentExecutionMessage: run.error_message ?? undefined,
@@ -43,7 +43,11 @@ export function lastRunDetails(run: RunsTable | undefined) {
   };
 }
 
-export function flowSummary(row: FlowListRow, tags: Record<string, string>, lastRun: RunsTable | undefined) {
+export function flowSummary(
+  row: FlowListRow,
+  tags: Record<string, string>,
+  lastRun: RunRecordRow | undefined,
+) {
   return {
     flowArn: row.flow_arn,
     description: row.description ?? undefined,
@@ -61,7 +65,11 @@ export function flowSummary(row: FlowListRow, tags: Record<string, string>, last
   };
 }
 
-export function flowDescription(row: FlowRow, tags: Record<string, string>, lastRun: RunsTable | undefined) {
+export function flowDescription(
+  row: FlowRow,
+  tags: Record<string, string>,
+  lastRun: RunRecordRow | undefined,
+) {
   const d = definitionOf(row);
   return {
     flowArn: row.flow_arn,
@@ -85,7 +93,7 @@ export function flowDescription(row: FlowRow, tags: Record<string, string>, last
   };
 }
 
-export function executionRecord(run: RunsTable) {
+export function executionRecord(run: RunRecordRow) {
   const failed = run.status === "Error" || run.put_failures > 0;
   return {
     executionId: run.execution_id,

@@ -124,6 +124,32 @@ function checkScope(auth: ParsedAuthorization, amzDate: string): void {
   }
 }
 
+/**
+ * One signer per access key and region, reused: the signer caches its derived signing key (four HMACs) per
+ * day, and building it per request cost more than the check itself. The secret is part of the entry, so a
+ * rotated secret gets a fresh signer. Bounded, because the region is whatever the client's scope says.
+ */
+const signers = new Map<string, { secret: string; signer: SignatureV4 }>();
+const MAX_SIGNERS = 256;
+
+function signerFor(credential: Credential, region: string): SignatureV4 {
+  const key = `${credential.accessKeyId}\n${region}`;
+  const hit = signers.get(key);
+  if (hit?.secret === credential.secretAccessKey) return hit.signer;
+  if (signers.size >= MAX_SIGNERS) signers.clear();
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+    region,
+    service: SIGNING_SERVICE,
+    sha256: NodeSha256,
+    uriEscapePath: true,
+    // Never add x-amz-content-sha256 on our side: boto3 does not send it, and the header set must be the client's.
+    applyChecksum: false,
+  });
+  signers.set(key, { secret: credential.secretAccessKey, signer });
+  return signer;
+}
+
 function sha256Hex(body: Buffer): string {
   return createHash("sha256").update(body).digest("hex");
 }
@@ -176,15 +202,7 @@ export async function verifySigV4(
     if (value === undefined) throw invalidSignature(SIGNATURE_MISMATCH_MESSAGE);
     headers[name] = value;
   }
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
-    region: auth.region,
-    service: SIGNING_SERVICE,
-    sha256: NodeSha256,
-    uriEscapePath: true,
-    // Never add x-amz-content-sha256 on our side: boto3 does not send it, and the header set must be the client's.
-    applyChecksum: false,
-  });
+  const signer = signerFor(credential, auth.region);
   const signed = await signer.sign(
     {
       method: req.method.toUpperCase(),

@@ -2,6 +2,38 @@
 import type { Kysely } from "kysely";
 import type { Database, RunsTable } from "../schema.ts";
 
+/** A run as the list operations show it: everything but its flow snapshot (kilobytes each, never shown). */
+export type RunRecordRow = Omit<RunsTable, "flow_snapshot">;
+
+const RECORD_COLUMNS = [
+  "execution_id",
+  "account_id",
+  "flow_name",
+  "flow_arn",
+  "status",
+  "trigger_type",
+  "created_at",
+  "updated_at",
+  "started_at",
+  "ended_at",
+  "data_pull_start",
+  "data_pull_end",
+  "records_processed",
+  "records_written",
+  "records_dropped",
+  "bytes_processed",
+  "bytes_written",
+  "put_failures",
+  "num_parallel",
+  "max_page_size",
+  "error_message",
+  "claimed",
+  "lease_owner",
+  "lease_expires_at",
+  "cancel_requested_at",
+  "watermark_to",
+] as const satisfies readonly (keyof RunRecordRow)[];
+
 export interface RunCursor {
   createdAt: number;
   executionId: string;
@@ -13,10 +45,10 @@ export async function listRuns(
   flowName: string,
   limit: number,
   after?: RunCursor,
-): Promise<RunsTable[]> {
+): Promise<RunRecordRow[]> {
   let q = db
     .selectFrom("runs")
-    .selectAll()
+    .select(RECORD_COLUMNS)
     .where("account_id", "=", accountId)
     .where("flow_name", "=", flowName);
   if (after) {
@@ -54,30 +86,41 @@ export async function activeRunIds(
   return rows.map((r) => r.execution_id);
 }
 
-/** The latest run of each of several flows, in one query (a page of ListFlows). */
+/**
+ * The latest run of each of several flows, in one query (a page of ListFlows). Each flow's latest run is
+ * one index probe (runs_by_flow, newest first, LIMIT 1): a max(created_at) correlated per *run* would
+ * walk every run of a flow with thousands of them.
+ */
 export async function latestRuns(
   db: Kysely<Database>,
   accountId: string,
   flowNames: string[],
-): Promise<Map<string, RunsTable>> {
-  const out = new Map<string, RunsTable>();
+): Promise<Map<string, RunRecordRow>> {
+  const out = new Map<string, RunRecordRow>();
   if (flowNames.length === 0) return out;
   const rows = await db
-    .selectFrom("runs as r")
-    .selectAll("r")
-    .where("r.account_id", "=", accountId)
-    .where("r.flow_name", "in", flowNames)
-    .where("r.created_at", "=", (eb) =>
+    .selectFrom("runs")
+    .select(RECORD_COLUMNS)
+    .where("execution_id", "in", (eb) =>
       eb
-        .selectFrom("runs as l")
-        .select((e) => e.fn.max("l.created_at").as("m"))
-        .whereRef("l.account_id", "=", "r.account_id")
-        .whereRef("l.flow_name", "=", "r.flow_name"),
+        .selectFrom("flows as f")
+        .select((fe) =>
+          fe
+            .selectFrom("runs as l")
+            .select("l.execution_id")
+            .whereRef("l.account_id", "=", "f.account_id")
+            .whereRef("l.flow_name", "=", "f.flow_name")
+            .orderBy("l.created_at", "desc")
+            .orderBy("l.execution_id", "desc")
+            .limit(1)
+            .as("latest"),
+        )
+        .where("f.account_id", "=", accountId)
+        .where("f.flow_name", "in", flowNames),
     )
-    .orderBy("r.execution_id", "desc")
+    .where("account_id", "=", accountId)
     .execute();
-  // Two runs created in the same millisecond: keep the one latestRun() would (highest id).
-  for (const r of rows) if (!out.has(r.flow_name)) out.set(r.flow_name, r);
+  for (const r of rows) out.set(r.flow_name, r);
   return out;
 }
 
