@@ -110,6 +110,38 @@ describe("Salesforce HTTP layer against the fake", () => {
     assert.equal(saved.length, 0);
   });
 
+  test("JWT_BEARER and CLIENT_CREDENTIALS profiles get their first token from the token endpoint", async () => {
+    const jwtToken = fake.signJwt({
+      iss: fake.clientId,
+      sub: fake.username,
+      aud: "https://login.salesforce.com",
+      exp: Math.floor(Date.now() / 1000) + 300,
+    });
+    for (const creds of [
+      { oAuth2GrantType: "JWT_BEARER" as const, jwtToken },
+      { oAuth2GrantType: "CLIENT_CREDENTIALS" as const, clientCredentialsArn: ARN },
+    ]) {
+      saved = [];
+      fake.clearCalls();
+      const { client } = connect(creds);
+      assert.equal(await countRecords(client, "SELECT COUNT() FROM Account", false, never), 450);
+      const grants = fake.calls().filter((c) => c.path === "/services/oauth2/token");
+      assert.deepEqual(
+        grants.map((g) => [g.grantType, g.status]),
+        [
+          [
+            creds.oAuth2GrantType === "JWT_BEARER"
+              ? "urn:ietf:params:oauth:grant-type:jwt-bearer"
+              : "client_credentials",
+            200,
+          ],
+        ],
+      );
+      assert.equal(saved.length, 1);
+      assert.equal(typeof saved[0]!.accessToken, "string");
+    }
+  });
+
   test("an unknown clientCredentialsArn names the secrets file", async () => {
     const creds = { ...profile(), clientCredentialsArn: `${ARN}-missing` };
     fake.expireAccessTokens(creds.accessToken);
