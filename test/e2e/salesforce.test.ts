@@ -148,6 +148,34 @@ describe("Salesforce connector end to end", () => {
     assert.equal(c.authenticationConfig?.isOAuth2Supported, true);
   });
 
+  test("an event-triggered Salesforce flow is refused clearly: event flows aren't built yet", async () => {
+    await assert.rejects(
+      s.client.send(
+        new CreateFlowCommand({
+          flowName: "sf-events",
+          triggerConfig: { triggerType: "Event" },
+          sourceFlowConfig: {
+            connectorType: "Salesforce",
+            connectorProfileName: "sf",
+            sourceConnectorProperties: { Salesforce: { object: "AccountChangeEvent" } },
+          },
+          destinationFlowConfigList: [
+            { connectorType: "S3", destinationConnectorProperties: { S3: { bucketName: "out" } } },
+          ],
+          tasks: projection(["Id"]),
+        }),
+      ),
+      (e: Error) => {
+        assert.equal(e.name, "ValidationException");
+        assert.match(
+          e.message,
+          /triggerType: Event flows are not supported by this server yet; supported: OnDemand, Scheduled/,
+        );
+        return true;
+      },
+    );
+  });
+
   test("a profile whose tokens are refused is a ConnectorAuthenticationException; entities come from describe", async () => {
     const bad = fake.issueAccessToken();
     fake.expireAccessTokens(bad);
