@@ -6,9 +6,10 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, type LogEvent, Migrator, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { StaticMigrations } from "./migrations.ts";
+import { SchemaScopedPostgresDialect } from "./pg-introspector.ts";
 import { PgListener } from "./pg-listener.ts";
 import type { Database } from "./schema.ts";
 
@@ -137,7 +138,10 @@ async function openPostgres(url: string, schema: string | undefined, log: QueryL
   // kills the process. Its pending query rejects with the error, and the pool discards the client.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  const db = new Kysely<Database>({
+    dialect: new SchemaScopedPostgresDialect({ pool }),
+    ...(log ? { log } : {}),
+  });
   // Channels are per schema, so stores sharing one database (tests, tenants) never hear each other.
   const scope = createHash("sha256")
     .update(schema ?? (await currentSchema(db)) ?? "public")
