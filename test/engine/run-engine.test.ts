@@ -15,7 +15,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { type S3rverFixture, startS3rver } from "../connectors/s3rver-fixture.ts";
 import {
   COLUMNS,
   createPgProfile,
@@ -32,14 +32,14 @@ import { pgSkipReason } from "../helpers/store.ts";
 
 describe("runs through a real S3 API server (s3rver on loopback)", () => {
   let s3dir: string;
-  let s3rver: S3rver;
+  let s3rver: S3rverFixture;
   let s3: S3Client;
   let s: TestServer;
   before(async () => {
     s3dir = mkdtempSync(join(tmpdir(), "sluice-s3rver-"));
-    s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: s3dir });
-    const { port } = await s3rver.run();
-    const endpoint = `http://127.0.0.1:${port}`;
+    // The fixture's s3rver answers a put only once the object is on disk (stock s3rver may list it short).
+    s3rver = await startS3rver(s3dir);
+    const endpoint = s3rver.endpoint;
     s3 = new S3Client({
       endpoint,
       forcePathStyle: true,
