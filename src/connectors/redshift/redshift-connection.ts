@@ -44,19 +44,31 @@ export function connectionTarget(profile: ResolvedProfile): ConnectionTarget {
   };
 }
 
-/** Opens a connection, mapping failures: bad credentials → ConnectorAuthenticationError, else server error. */
+/**
+ * Opens a connection, mapping failures: bad credentials → ConnectorAuthenticationError, else server
+ * error. An abort answers at once with its reason. pg's `end()` on a client that is still connecting
+ * leaves that client's connect() pending forever (pg 8.x, even past connectionTimeoutMillis), so the
+ * abort is not turned into `end()`: the wait is abandoned, and the client is closed once its connect
+ * settles (connectionTimeoutMillis bounds that).
+ */
 export async function connect(target: ConnectionTarget, signal: AbortSignal): Promise<pg.Client> {
   signal.throwIfAborted();
   const client = new pg.Client(target.config);
   client.on("error", () => {}); // a dropped connection surfaces through the pending query instead
-  const onAbort = () => void client.end().catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
+  const connecting = client.connect();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    await client.connect();
-    signal.throwIfAborted();
+    await Promise.race([connecting, aborted]);
     return client;
   } catch (e) {
-    await client.end().catch(() => {});
+    void connecting.then(
+      () => client.end().catch(() => {}),
+      () => client.end().catch(() => {}),
+    );
     if (signal.aborted) throw signal.reason;
     throw connectionError(e, target);
   } finally {
