@@ -70,7 +70,7 @@ export async function benchS3Throughput(input: ThroughputInput): Promise<FigureR
           ? "DuckDB parses and serialises on both cores in C++; Sluice parses, runs the tasks and encodes on " +
             "one Node thread (JSON.stringify per value), so the bar is about what one core can do."
           : "DuckDB writes typed columns (8-byte integers and doubles, dates) from two threads; Sluice " +
-            "buffers 100,000-row row groups column by column and encodes them with hyparquet-writer (pure " +
+            "buffers 25,000-row row groups column by column and encodes them with hyparquet-writer (pure " +
             "JS: UTF-8 encoding of every string, dictionary trial per column chunk, Snappy) on the run's " +
             "thread — the encoding is the largest stage and runs while nothing else can on that thread."),
     );

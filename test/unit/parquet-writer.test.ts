@@ -53,8 +53,10 @@ test("Parquet: row groups reach the sink as they fill, not at close; every row r
   const enc = new ParquetEncoder(out, true);
   let sent = 0;
   let beforeClose = 0;
-  for (let b = 0; b < 25; b++) {
-    const rows: FieldValue[][] = Array.from({ length: 10_000 }, (_, j) => [sent + j, `r${sent + j}`]);
+  // Batches of 7,777 rows: row groups fill in the middle of a batch.
+  while (sent < 250_000) {
+    const n = Math.min(7_777, 250_000 - sent);
+    const rows: FieldValue[][] = Array.from({ length: n }, (_, j) => [sent + j, `r${sent + j}`]);
     await enc.write(["i", "s"], rows);
     sent += rows.length;
   }
@@ -64,7 +66,7 @@ test("Parquet: row groups reach the sink as they fill, not at close; every row r
   assert.equal(Number(meta.num_rows), 250_000);
   assert.ok(meta.row_groups.length >= 3, `${meta.row_groups.length} row groups`);
   assert.ok(
-    meta.row_groups.every((g) => Number(g.num_rows) <= 100_000),
+    meta.row_groups.every((g) => Number(g.num_rows) <= 25_000),
     "row groups are bounded",
   );
   // Everything but the last (partial) row group and the footer was already handed over.
@@ -75,6 +77,10 @@ test("Parquet: row groups reach the sink as they fill, not at close; every row r
   );
   const back = await parquetReadObjects({ file: out.file() });
   assert.equal(back.length, 250_000);
+  assert.ok(
+    back.every((r, k) => r.i === BigInt(k) && r.s === `r${k}`),
+    "every row, in order",
+  );
   assert.deepEqual(back[0], { i: 0n, s: "r0" });
   assert.deepEqual(back[123_456], { i: 123_456n, s: "r123456" });
   assert.deepEqual(back[249_999], { i: 249_999n, s: "r249999" });
