@@ -2,7 +2,8 @@
 
 Run by test/e2e/boto3-cancel.test.ts as `python cancel_seed.py <case>`, which prepares the input data
 first. Environment: SLUICE_ENDPOINT (the server URL); for the PostgreSQL cases also SLUICE_PG_URL and
-SLUICE_PG_TABLE. Each case asserts what it can see through the API (raising on failure) and prints a
+SLUICE_PG_TABLE, SLUICE_PG_BIG_TABLE and
+SLUICE_PG_GATED_TABLE (and SLUICE_RUN_ID for the steps of one run). Each case asserts what it can see through the API (raising on failure) and prints a
 JSON summary as its last line for the TS side to check what only it can see (files, table rows).
 """
 
@@ -29,16 +30,14 @@ from appflow_steps import (
 
 
 def case_setup():
-    create_s3_flow("big", "in-bucket", "big", "out-big", "PARQUET", True)
-    create_s3_flow("big2", "in-bucket", "big", "out-big2", "PARQUET", True)
     create_s3_flow("small", "in-bucket", "small", "out-small")
     create_s3_flow("broken", "no-such-bucket", "x", "out-x")
     names = sorted(f["flowName"] for f in af.list_flows(maxResults=100)["flows"])
-    check(names == ["big", "big2", "broken", "small"], f"list_flows: {names}")
+    check(names == ["broken", "small"], f"list_flows: {names}")
     return {"flows": names}
 
 
-def case_setup_pg():
+def create_pg_profile():
     url = urlparse(os.environ["SLUICE_PG_URL"])
     af.create_connector_profile(
         connectorProfileName="pg",
@@ -55,13 +54,16 @@ def case_setup_pg():
             "connectorProfileCredentials": {"Redshift": {"username": url.username or "postgres", "password": "x"}},
         },
     )
+
+
+def create_pg_flow(name, table):
     redshift = {
-        "object": os.environ["SLUICE_PG_TABLE"],
+        "object": table,
         "intermediateBucketName": "sluice-staging",
         "errorHandlingConfig": {"failOnFirstDestinationError": True},
     }
     af.create_flow(
-        flowName="to-pg",
+        flowName=name,
         triggerConfig={"triggerType": "OnDemand"},
         sourceFlowConfig=s3_source("in-bucket", "slow"),
         destinationFlowConfigList=[
@@ -73,7 +75,19 @@ def case_setup_pg():
         ],
         tasks=copy_tasks(),
     )
-    return {"flow": "to-pg"}
+
+
+def case_setup_pg():
+    """The runs that must still be going when cancelled write into SLUICE_PG_BIG_TABLE, whose trigger
+    sleeps per row: "big" and "big2" take minutes by construction, however fast the machine."""
+    create_pg_profile()
+    create_pg_flow("to-pg", os.environ["SLUICE_PG_TABLE"])
+    create_pg_flow("to-gate", os.environ["SLUICE_PG_GATED_TABLE"])
+    for name in ("big", "big2"):
+        create_pg_flow(name, os.environ["SLUICE_PG_BIG_TABLE"])
+    names = sorted(f["flowName"] for f in af.list_flows(maxResults=100)["flows"])
+    check(names == ["big", "big2", "broken", "small", "to-gate", "to-pg"], f"list_flows: {names}")
+    return {"flows": names}
 
 
 def case_cancel_active():
@@ -165,21 +179,30 @@ def case_no_resume():
     return {"first": run, "second": nxt, "recancel": recancel}
 
 
-def case_cancel_started():
-    run = start("to-pg")
-    # One batch committed, the next one in flight.
-    wait_run("to-pg", run, lambda r: result(r, "bytesWritten") > 0, "a committed batch")
-    check(cancel("to-pg", [run]) == [], "the run is cancelled")
-    right_after = record("to-pg", run)["executionStatus"]
+def case_cancel_started_begin():
+    """Starts a run into SLUICE_PG_GATED_TABLE, which holds its third batch in flight until the TS side
+    opens the gate: the run can't end while its CancelStarted is checked, however slow the calls are."""
+    run = start("to-gate")
+    wait_run("to-gate", run, lambda r: result(r, "bytesWritten") > 0, "a committed batch")
+    return {"executionId": run}
+
+
+def case_cancel_started_check():
+    run = os.environ["SLUICE_RUN_ID"]
+    check(cancel("to-gate", [run]) == [], "the run is cancelled")
+    right_after = record("to-gate", run)["executionStatus"]
     check(right_after == "CancelStarted", f"status right after the cancel: {right_after}")
-    check(cancel("to-pg", [run]) == [], "a repeated cancel while stopping is accepted")
-    done = wait_run("to-pg", run, is_terminal, "the run to end")
+    check(cancel("to-gate", [run]) == [], "a repeated cancel while stopping is accepted")
+    still = record("to-gate", run)["executionStatus"]
+    check(still == "CancelStarted", f"status after the repeated cancel: {still}")
+    return {"afterCancel": right_after, "afterRepeat": still}
+
+
+def case_cancel_started_end():
+    run = os.environ["SLUICE_RUN_ID"]
+    done = wait_run("to-gate", run, is_terminal, "the run to end")
     check(done["executionStatus"] == "Canceled", f"final status {done['executionStatus']}")
-    return {
-        "afterCancel": right_after,
-        "final": done["executionStatus"],
-        "recordsProcessed": result(done, "recordsProcessed"),
-    }
+    return {"final": done["executionStatus"], "recordsProcessed": result(done, "recordsProcessed")}
 
 
 def case_data_remains():
