@@ -24,6 +24,7 @@ import {
 import { backends } from "../helpers/backends.ts";
 import {
   copyTasks,
+  createGatedTable,
   createPgProfile,
   createS3ToPgFlow,
   createS3ToS3Flow,
@@ -43,8 +44,9 @@ const arnIn = (account: string, name: string) => `arn:aws:appflow:us-east-1:${ac
 
 for (const backend of backends) {
   describe(`account isolation (${backend})`, async () => {
-    const skip = await pgSkipReason(backend);
     const pgSkip = await pgSkipReason("postgres");
+    // A's run writes into a gated PostgreSQL table (in progress by construction) on both backends.
+    const skip = (await pgSkipReason(backend)) ?? pgSkip;
     const creds = writeCredentialsFile([
       { accessKeyId: "test", secretAccessKey: "test", accountId: A },
       { accessKeyId: "bob", secretAccessKey: "bob-secret", accountId: B },
@@ -52,21 +54,23 @@ for (const backend of backends) {
     let s: TestServer;
     let b: AppflowClient;
     let runA: string;
+    let gated: Awaited<ReturnType<typeof createGatedTable>> | undefined;
     before(async () => {
       if (skip) return;
       s = await startTestServer(backend, { credentialsFile: creds.file, engine: { batchRows: 500 } });
       b = appflowClient(s.sluice.url, "bob", "bob-secret");
       makeBucket(s.dataDir, "out-a");
       makeBucket(s.dataDir, "out-b");
-      await writeCsv(s.dataDir, "in-a", "big/data.csv", 300_000);
-      const big = {
+      await writeCsv(s.dataDir, "in-a", "big/data.csv", 1_000);
+      // Every row is held at the gate: A's run stays in progress until the suite is over.
+      gated = await createGatedTable(0);
+      await createPgProfile(s.client, "gate-pg");
+      await createS3ToPgFlow(s.client, "secret-flow", {
         inBucket: "in-a",
         prefix: "big",
-        outBucket: "out-a",
-        fileType: "PARQUET" as const,
-        singleFile: true,
-      };
-      await createS3ToS3Flow(s.client, "secret-flow", big);
+        profile: "gate-pg",
+        table: gated.table,
+      });
       await s.client.send(
         new TagResourceCommand({ resourceArn: arnIn(A, "secret-flow"), tags: { owner: "a" } }),
       );
@@ -75,10 +79,12 @@ for (const backend of backends) {
     after(async () => {
       if (s) {
         await s.client.send(new CancelFlowExecutionsCommand({ flowName: "secret-flow" })).catch(() => {});
+        await gated?.open();
         await waitForRun(s.client, "secret-flow", runA, isTerminal, "A's run to end").catch(() => {});
       }
       b?.destroy();
       await s?.close();
+      await gated?.drop();
       rmSync(creds.dir, { recursive: true, force: true });
     });
 
@@ -125,7 +131,10 @@ for (const backend of backends) {
       // A's flow, run and tags are exactly as they were.
       const d = await s.client.send(new DescribeFlowCommand({ flowName }));
       assert.deepEqual(d.tags, { owner: "a" });
-      assert.equal(d.destinationFlowConfigList?.[0]?.destinationConnectorProperties?.S3?.bucketName, "out-a");
+      assert.equal(
+        d.destinationFlowConfigList?.[0]?.destinationConnectorProperties?.Redshift?.object,
+        gated?.table,
+      );
       const runs = await s.client.send(new DescribeFlowExecutionRecordsCommand({ flowName }));
       assert.deepEqual(
         runs.flowExecutions?.map((r) => r.executionId),
