@@ -7,11 +7,13 @@ import { after, before, describe, test } from "node:test";
 import { CancelFlowExecutionsCommand, StartFlowCommand } from "@aws-sdk/client-appflow";
 import { getRun } from "../../src/store/runs/list-runs.ts";
 import {
-  createS3ToS3Flow,
+  createPgProfile,
+  createS3ToPgFlow,
+  createSlowTable,
   isTerminal,
-  makeBucket,
   records,
   runRecord,
+  type TestTable,
   waitForRun,
   writeCsv,
 } from "../helpers/flows.ts";
@@ -22,27 +24,32 @@ describe("two nodes sharing PostgreSQL", async () => {
   const skip = await pgSkipReason("postgres");
   let front: TestServer;
   let worker: TestServer;
+  let slow: TestTable | undefined;
   before(async () => {
     if (skip) return;
     // The front node executes nothing (no workers): every run must be claimed by the other node.
     // Polling is slow (30 s) so only a notification can wake the worker node in time.
-    front = await startTestServer("postgres", { engine: { workers: 0, batchRows: 500 } });
+    const engine = { batchRows: 200, redshiftBatchRows: 200 };
+    front = await startTestServer("postgres", { engine: { ...engine, workers: 0 } });
     worker = await startPeer(front, {
-      engine: { workers: 2, batchRows: 500, pollMs: 30_000, heartbeatMs: 30_000, leaseMs: 90_000 },
+      engine: { ...engine, workers: 2, pollMs: 30_000, heartbeatMs: 30_000, leaseMs: 90_000 },
     });
-    makeBucket(front.dataDir, "outbox");
-    await writeCsv(front.dataDir, "inbox", "big/a.csv", 300_000);
-    await createS3ToS3Flow(front.client, "shared", {
+    await writeCsv(front.dataDir, "inbox", "big/a.csv", 10_000);
+    // 5 ms per row: a run takes 50 s however fast the machine (still going when cancelled), and its
+    // 200-row batch in flight about 1 s. Only the cancel can end it within the test's wait.
+    slow = await createSlowTable(5);
+    await createPgProfile(front.client, "pg");
+    await createS3ToPgFlow(front.client, "shared", {
       inBucket: "inbox",
       prefix: "big",
-      outBucket: "outbox",
-      fileType: "PARQUET",
-      singleFile: true,
+      profile: "pg",
+      table: slow.table,
     });
   });
   after(async () => {
     await worker?.close();
     await front?.close();
+    await slow?.drop();
   });
 
   test("a run started on one node runs on the other, and a cancel sent to the first stops it", {
