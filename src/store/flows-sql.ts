@@ -36,7 +36,22 @@ export async function countFlows(db: Kysely<Database>, accountId: string): Promi
   return Number(r.n);
 }
 
-export type FlowListRow = Omit<FlowRow, "definition">;
+/** What a ListFlows summary shows: each selected value costs a JS value per row, so no more. */
+const SUMMARY_COLUMNS = [
+  "flow_name",
+  "flow_arn",
+  "flow_status",
+  "trigger_type",
+  "source_type",
+  "destination_type",
+  "description",
+  "created_at",
+  "updated_at",
+  "created_by",
+  "last_updated_by",
+] as const satisfies readonly (keyof FlowRow)[];
+
+export type FlowListRow = Pick<FlowRow, (typeof SUMMARY_COLUMNS)[number]>;
 
 /** Page of flows ordered by name, starting after `afterName` (without the definitions: a summary doesn't need them). */
 export async function listFlows(
@@ -45,27 +60,7 @@ export async function listFlows(
   limit: number,
   afterName?: string,
 ): Promise<FlowListRow[]> {
-  let q = db
-    .selectFrom("flows")
-    .select([
-      "account_id",
-      "flow_name",
-      "flow_arn",
-      "flow_status",
-      "trigger_type",
-      "source_type",
-      "destination_type",
-      "description",
-      "schema_version",
-      "created_at",
-      "updated_at",
-      "created_by",
-      "last_updated_by",
-      "row_version",
-      "next_fire_at",
-      "last_fired_at",
-    ])
-    .where("account_id", "=", accountId);
+  let q = db.selectFrom("flows").select(SUMMARY_COLUMNS).where("account_id", "=", accountId);
   if (afterName !== undefined) q = q.where("flow_name", ">", afterName);
   return q.orderBy("flow_name").limit(limit).execute();
 }

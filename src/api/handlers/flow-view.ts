@@ -2,7 +2,7 @@
 import { parseFlowArn } from "../../domain/arn.ts";
 import type { FlowDefinition, FlowStatus, TriggerConfig } from "../../domain/flow.ts";
 import type { FlowListRow, FlowRow } from "../../store/flows-sql.ts";
-import type { RunRecordRow } from "../../store/runs/list-runs.ts";
+import type { LastRunRow, RunRecordRow } from "../../store/runs/list-runs.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
 import type { FlowParts } from "./flow-checks.ts";
 
@@ -34,7 +34,7 @@ export function flowSnapshot(row: FlowRow, window?: FlowDefinition["dataPullWind
   };
 }
 
-export function lastRunDetails(run: RunRecordRow | undefined) {
+export function lastRunDetails(run: LastRunRow | undefined) {
   if (!run) return undefined;
   return {
     mostRecentExecutionMessage: run.error_message ?? undefined,
@@ -43,11 +43,7 @@ export function lastRunDetails(run: RunRecordRow | undefined) {
   };
 }
 
-export function flowSummary(
-  row: FlowListRow,
-  tags: Record<string, string>,
-  lastRun: RunRecordRow | undefined,
-) {
+export function flowSummary(row: FlowListRow, tags: Record<string, string>, lastRun: LastRunRow | undefined) {
   return {
     flowArn: row.flow_arn,
     description: row.description ?? undefined,
@@ -65,11 +61,7 @@ export function flowSummary(
   };
 }
 
-export function flowDescription(
-  row: FlowRow,
-  tags: Record<string, string>,
-  lastRun: RunRecordRow | undefined,
-) {
+export function flowDescription(row: FlowRow, tags: Record<string, string>, lastRun: LastRunRow | undefined) {
   const d = definitionOf(row);
   return {
     flowArn: row.flow_arn,

@@ -2,37 +2,41 @@
 import type { Kysely } from "kysely";
 import type { Database, RunsTable } from "../schema.ts";
 
-/** A run as the list operations show it: everything but its flow snapshot (kilobytes each, never shown). */
-export type RunRecordRow = Omit<RunsTable, "flow_snapshot">;
-
+/**
+ * Only the columns the responses show: better-sqlite3 turns every selected value into a JS value, and on a
+ * page of 100 rows that costs more than finding them. The flow snapshot (kilobytes) is never shown.
+ */
 const RECORD_COLUMNS = [
   "execution_id",
-  "account_id",
   "flow_name",
-  "flow_arn",
   "status",
-  "trigger_type",
   "created_at",
   "updated_at",
   "started_at",
-  "ended_at",
   "data_pull_start",
   "data_pull_end",
   "records_processed",
-  "records_written",
-  "records_dropped",
   "bytes_processed",
   "bytes_written",
   "put_failures",
   "num_parallel",
   "max_page_size",
   "error_message",
-  "claimed",
-  "lease_owner",
-  "lease_expires_at",
-  "cancel_requested_at",
-  "watermark_to",
-] as const satisfies readonly (keyof RunRecordRow)[];
+] as const satisfies readonly (keyof RunsTable)[];
+
+/** An execution record as DescribeFlowExecutionRecords shows it. */
+export type RunRecordRow = Pick<RunsTable, (typeof RECORD_COLUMNS)[number]>;
+
+const LAST_RUN_COLUMNS = [
+  "execution_id",
+  "flow_name",
+  "status",
+  "updated_at",
+  "error_message",
+] as const satisfies readonly (keyof RunsTable)[];
+
+/** A flow's last run as DescribeFlow and ListFlows show it. */
+export type LastRunRow = Pick<RunsTable, (typeof LAST_RUN_COLUMNS)[number]>;
 
 export interface RunCursor {
   createdAt: number;
@@ -62,7 +66,11 @@ export async function listRuns(
   return q.orderBy("created_at", "desc").orderBy("execution_id", "desc").limit(limit).execute();
 }
 
-export async function latestRun(db: Kysely<Database>, accountId: string, flowName: string) {
+export async function latestRun(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+): Promise<LastRunRow | undefined> {
   const [row] = await listRuns(db, accountId, flowName, 1);
   return row;
 }
@@ -95,12 +103,12 @@ export async function latestRuns(
   db: Kysely<Database>,
   accountId: string,
   flowNames: string[],
-): Promise<Map<string, RunRecordRow>> {
-  const out = new Map<string, RunRecordRow>();
+): Promise<Map<string, LastRunRow>> {
+  const out = new Map<string, LastRunRow>();
   if (flowNames.length === 0) return out;
   const rows = await db
     .selectFrom("runs")
-    .select(RECORD_COLUMNS)
+    .select(LAST_RUN_COLUMNS)
     .where("execution_id", "in", (eb) =>
       eb
         .selectFrom("flows as f")
