@@ -126,7 +126,8 @@ export async function latestRuns(
         .where("f.account_id", "=", accountId)
         .where("f.flow_name", "in", flowNames),
     )
-    .where("account_id", "=", accountId)
+    // No account_id test out here: the ids already come from this account's runs, and SQLite would take
+    // it as a cue to scan every run of the account by runs_by_flow instead of probing the primary key.
     .execute();
   for (const r of rows) out.set(r.flow_name, r);
   return out;
