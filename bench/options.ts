@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench` and the data sizes they imply. */
 import { parseArgs } from "node:util";
 
-export const FIGURES = ["pg", "s3", "memory", "api", "cancel"] as const;
+export const FIGURES = ["pg", "s3", "memory", "api", "cancel", "api-run"] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -18,7 +18,7 @@ export interface BenchOptions {
   write: boolean;
 }
 
-const HELP = `npm run bench -- [--quick] [--reps N] [--rows N] [--only pg,s3,memory,api,cancel] [--no-write]
+const HELP = `npm run bench -- [--quick] [--reps N] [--rows N] [--only pg,s3,memory,api,cancel,api-run] [--no-write]
   --quick     tiny sizes, 1 repetition: keeps the harness working in CI (no assertions on times)
   --reps N    repetitions per figure (median reported; default 3)
   --rows N    rows for the throughput figures (default 1,000,000)

@@ -5,6 +5,7 @@
 import { writeCsv } from "../test/helpers/flows.ts";
 import { startTestServer } from "../test/helpers/server.ts";
 import { benchApi } from "./api.ts";
+import { benchApiDuringRun } from "./api-during-run.ts";
 import { benchCancel } from "./cancel.ts";
 import { localObject } from "./fixture.ts";
 import { benchMemory } from "./memory.ts";
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
   if (opts.only.includes("cancel")) {
     progress("figure 5: cancel latency");
     figures.push(await benchCancel(opts));
+  }
+  if (opts.only.includes("api-run")) {
+    progress("figure 6: API during a run");
+    figures.push(await benchApiDuringRun(opts));
   }
   const durationMs = performance.now() - started;
   const machine = machineInfo();

@@ -19,6 +19,7 @@ import { loadMasterKey, SecretBox } from "./domain/secrets.ts";
 import { Housekeeping } from "./engine/housekeeping.ts";
 import { OutboxDeliverer } from "./engine/outbox-deliverer.ts";
 import { Reaper } from "./engine/reaper.ts";
+import { threadExecutor } from "./engine/thread-executor.ts";
 import { WorkerPool } from "./engine/worker-pool.ts";
 import { healthRoutes } from "./health.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -105,6 +106,8 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   const now = () => Date.now();
   const throttle = new Throttle(config.throttle, now);
   const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
+  // The record pipeline runs in worker threads; this thread keeps the API, the store and the leases.
+  const threads = threadExecutor({ logLevel: log.level, idleThreads: config.engine.workers });
   app.workers = new WorkerPool(
     store,
     config.engine,
@@ -115,6 +118,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
       resolveProfile: (accountId, name) => resolveProfile(app, accountId, name),
     },
     log,
+    threads.execute,
   );
   app.workers.onRunEnd((run, { cancelLatencyMs }) => recordRunEnd(metrics, run, cancelLatencyMs));
   const reaper = new Reaper(store, config.engine.reapIntervalMs, now, log, (runs) => {
@@ -167,6 +171,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
       await closed;
       scheduler.stop();
       await app.workers.stop(graceMs);
+      await threads.close();
       reaper.stop();
       housekeeping.stop();
       outbox.stop();

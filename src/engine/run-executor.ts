@@ -18,7 +18,7 @@ import type { RunCounts } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { compileTasks } from "../tasks/index.ts";
 import type { OpenedProfile } from "./profile-access.ts";
-import type { RunHandle } from "./run-handle.ts";
+import type { RunSignals } from "./run-handle.ts";
 
 export interface ExecutorDeps {
   env: RunContext["env"];
@@ -37,9 +37,16 @@ export interface ExecutionOutcome {
   counts: RunCounts;
 }
 
+/** The record pipeline's entry point, in process or in a worker thread (run-thread.ts). */
+export type PipelineExecutor = (
+  run: RunsTable,
+  handle: RunSignals,
+  deps: ExecutorDeps,
+) => Promise<ExecutionOutcome>;
+
 export async function executeRun(
   run: RunsTable,
-  handle: RunHandle,
+  handle: RunSignals,
   deps: ExecutorDeps,
 ): Promise<ExecutionOutcome> {
   const flow = JSON.parse(run.flow_snapshot) as FlowDefinition;
@@ -162,7 +169,7 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
-function stopped(handle: RunHandle, counts: RunCounts): ExecutionOutcome {
+function stopped(handle: RunSignals, counts: RunCounts): ExecutionOutcome {
   switch (handle.reason) {
     case "timeout":
       return {

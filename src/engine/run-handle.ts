@@ -5,7 +5,14 @@
  */
 export type StopReason = "cancel" | "lease-lost" | "timeout" | "shutdown";
 
-export class RunHandle {
+/** What the record pipeline sees of a run's control: its two signals and why it is stopping. */
+export interface RunSignals {
+  readonly soft: AbortController;
+  readonly hard: AbortController;
+  readonly reason: StopReason | undefined;
+}
+
+export class RunHandle implements RunSignals {
   readonly soft = new AbortController();
   readonly hard = new AbortController();
   reason: StopReason | undefined;
@@ -13,6 +20,11 @@ export class RunHandle {
   forced = false;
   /** When the cancel reached this worker (for cancel latency). */
   stopRequestedAt: number | undefined;
+  /**
+   * Set by an executor whose work can be killed (a worker thread): the force ends the work with it
+   * before recording the end, so the run's slot is freed and `Canceled` means the work stopped.
+   */
+  terminate: (() => Promise<void>) | undefined;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(

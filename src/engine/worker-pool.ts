@@ -14,7 +14,7 @@ import { endRun } from "../store/runs/end-run.ts";
 import { type RunCounts, touchRun } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { LocalLease } from "./local-lease.ts";
-import { type ExecutorDeps, executeRun } from "./run-executor.ts";
+import { type ExecutionOutcome, type ExecutorDeps, executeRun } from "./run-executor.ts";
 import { RunHandle, type StopReason } from "./run-handle.ts";
 import { retryWhileLeased } from "./store-retry.ts";
 
@@ -32,8 +32,11 @@ const monotonic = () => performance.now();
 
 export type RunEndListener = (run: RunsTable, info: { cancelLatencyMs?: number }) => void;
 
-/** How a claimed run is executed (the real executor; the engine's tests give one that ignores signals). */
-export type ExecuteRun = typeof executeRun;
+/**
+ * How a claimed run is executed: in a worker thread (thread-executor.ts, the server's), or in process
+ * (the engine's tests give one that ignores signals). It may set `handle.terminate`.
+ */
+export type ExecuteRun = (run: RunsTable, handle: RunHandle, deps: ExecutorDeps) => Promise<ExecutionOutcome>;
 
 interface ActiveRun {
   handle: RunHandle;
@@ -41,6 +44,8 @@ interface ActiveRun {
   done: Promise<void>;
   lease: LocalLease;
   beat?: NodeJS.Timeout;
+  /** Set by the force: settles once the forced end was written (or failed to be). */
+  forcedEnd?: Promise<void>;
 }
 
 export class WorkerPool {
@@ -194,6 +199,8 @@ export class WorkerPool {
         },
       });
       if (handle.forced) {
+        // The slot is freed only after the forced end is written: terminate → record → free.
+        await entry.forcedEnd;
         this.log.warn({ executionId: id }, "the work of a forced run stopped: its worker slot is free");
         return;
       }
@@ -227,39 +234,60 @@ export class WorkerPool {
   }
 
   /**
-   * The worker did not stop within the grace and force periods: record the end with the counts of its
-   * last checkpoint and stop its heartbeat, so the record no longer depends on the stuck work. Its slot
-   * stays taken until the work really stops (in-process code can't be killed). If this write fails,
-   * the lease, no longer renewed, expires and the reaper ends the run.
+   * The work did not stop within the grace and force periods. A worker thread is terminated first, so
+   * the end recorded after it means the work stopped; in-process work (which can't be killed) goes on,
+   * and its slot stays taken until it stops. The end is recorded with the counts of the last checkpoint
+   * and the heartbeat stops, so the record no longer depends on the work. If this write fails, the
+   * lease, no longer renewed, expires and the reaper ends the run.
    */
   private async force(handle: RunHandle): Promise<void> {
     const entry = this.active.get(handle.executionId);
     if (!entry || handle.forced) return;
     handle.forced = true;
     this.stopWrites(entry);
-    const ended = await endRun(
-      this.store.db,
-      handle.executionId,
-      this.owner,
-      {
-        status: handle.reason === "cancel" ? "Canceled" : "Error",
-        errorMessage:
-          "The flow run did not stop within the grace period and was ended with the counts of its last checkpoint; a write it still had in flight may not be counted.",
-        counts: entry.counts,
-      },
-      this.deps.now(),
-    ).catch((err) => {
-      this.log.error(
-        { err, executionId: handle.executionId },
-        "forcing a run to end failed: the reaper will end it when its lease expires",
-      );
-      return undefined;
+    let written!: () => void;
+    entry.forcedEnd = new Promise<void>((r) => {
+      written = r;
     });
-    if (ended) this.emitEnd(ended);
-    this.log.warn(
-      { executionId: handle.executionId },
-      "a forced run's work has not stopped: its worker slot stays taken until it does",
-    );
+    try {
+      const terminate = handle.terminate;
+      if (terminate) {
+        await terminate().catch((err) =>
+          this.log.error(
+            { err, executionId: handle.executionId },
+            "terminating a run's worker thread failed",
+          ),
+        );
+        this.log.warn({ executionId: handle.executionId }, "a run that ignored its stop was terminated");
+      }
+      const ended = await endRun(
+        this.store.db,
+        handle.executionId,
+        this.owner,
+        {
+          status: handle.reason === "cancel" ? "Canceled" : "Error",
+          errorMessage: terminate
+            ? "The flow run did not stop within the grace period and was terminated; it ended with the counts of its last checkpoint, and a write it had in flight may not be counted."
+            : "The flow run did not stop within the grace period and was ended with the counts of its last checkpoint; a write it still had in flight may not be counted.",
+          counts: entry.counts,
+        },
+        this.deps.now(),
+      ).catch((err) => {
+        this.log.error(
+          { err, executionId: handle.executionId },
+          "forcing a run to end failed: the reaper will end it when its lease expires",
+        );
+        return undefined;
+      });
+      if (ended) this.emitEnd(ended);
+      if (!terminate)
+        this.log.warn(
+          { executionId: handle.executionId },
+          "a forced run's work has not stopped: its worker slot stays taken until it does",
+        );
+    } finally {
+      written();
+    }
   }
 
   private emitEnd(run: RunsTable): void {

@@ -1,0 +1,177 @@
+/**
+ * Runs execute in worker threads (DESIGN.md §5): the record pipeline's CPU (parsing, tasks, encoding)
+ * leaves the event loop that serves the API, the heartbeats and the stop state machine. One thread
+ * runs one run at a time; a thread whose run ended normally is kept idle for the next run (loading
+ * TypeScript and the connectors costs a thread ~0.3–3 s), one that was terminated is never reused.
+ * The main thread answers the thread's requests (checkpoint, profile, saveCredentials): only it
+ * writes the store. A forced stop terminates the thread (`handle.terminate`), so the pool records the
+ * end only once the work has really stopped.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../logger.ts";
+import type { RunCounts } from "../store/runs/touch-run.ts";
+import type { OpenedProfile } from "./profile-access.ts";
+import type { ExecutionOutcome } from "./run-executor.ts";
+import type { FromThread, ToThread } from "./thread-messages.ts";
+import { toWire } from "./thread-messages.ts";
+import type { ExecuteRun } from "./worker-pool.ts";
+
+export interface ThreadExecutorOptions {
+  logLevel: string;
+  /** The module whose `executeRun` the threads run (default: the real pipeline, run-executor.ts). */
+  executor?: URL;
+  /** Finished threads kept for later runs (the pool's worker count is the useful bound). */
+  idleThreads: number;
+}
+
+export interface ThreadExecutor {
+  execute: ExecuteRun;
+  /** Ends the idle threads (at shutdown; running ones end with their runs). */
+  close(): Promise<void>;
+}
+
+const threadEntry = new URL("./run-thread.ts", import.meta.url).href;
+const tsxApi = import.meta.resolve("tsx/esm/api");
+// A thread starts with no loader: this bootstrap registers tsx in it before loading the TypeScript
+// entry, the same way bin/sluice.js does for the main thread (`--import tsx` in a worker's execArgv
+// is not applied before its entry module on Node 20).
+const bootstrap = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(threadEntry)});`,
+  )}`,
+);
+
+export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
+  const executor = (opts.executor ?? new URL("./run-executor.ts", import.meta.url)).href;
+  const idle: Worker[] = [];
+  const spawn = () => new Worker(bootstrap, { execArgv: [] });
+
+  const execute: ExecuteRun = (run, handle, deps) =>
+    new Promise<ExecutionOutcome>((resolve) => {
+      const thread = idle.pop() ?? spawn();
+      thread.ref();
+      let lastCounts: RunCounts = {
+        recordsProcessed: 0,
+        recordsWritten: 0,
+        recordsDropped: 0,
+        bytesProcessed: 0,
+        bytesWritten: 0,
+        putFailures: 0,
+      };
+      let settled = false;
+      let terminated = false;
+      const profiles = new Map<number, OpenedProfile>();
+      let nextProfile = 1;
+      const send = (m: ToThread) => {
+        if (!settled) thread.postMessage(m);
+      };
+      const reply = (id: number, work: () => Promise<unknown>) => {
+        work().then(
+          (value) => send({ type: "reply", id, ok: true, value }),
+          (err: unknown) => send({ type: "reply", id, ok: false, error: toWire(err) }),
+        );
+      };
+      const onStop = () => send({ type: "stop", reason: handle.reason ?? "cancel" });
+      const onHard = () => send({ type: "hard", reason: handle.reason ?? "cancel" });
+      const settle = (outcome: ExecutionOutcome, reuse: boolean) => {
+        if (settled) return;
+        settled = true;
+        handle.soft.signal.removeEventListener("abort", onStop);
+        handle.hard.signal.removeEventListener("abort", onHard);
+        thread.off("message", onMessage);
+        thread.off("error", onError);
+        thread.off("exit", onExit);
+        handle.terminate = undefined;
+        if (reuse && idle.length < opts.idleThreads) {
+          thread.unref();
+          idle.push(thread);
+        } else void thread.terminate();
+        resolve(outcome);
+      };
+      const onMessage = (m: FromThread) => {
+        switch (m.type) {
+          case "checkpoint":
+            lastCounts = m.counts;
+            return reply(m.id, () => deps.checkpoint(m.counts));
+          case "profile":
+            return reply(m.id, async () => {
+              const opened = await deps.resolveProfile(m.accountId, m.name);
+              const profileId = nextProfile++;
+              profiles.set(profileId, opened);
+              return { profileId, profile: opened.profile };
+            });
+          case "save-credentials":
+            return reply(m.id, async () => {
+              const opened = profiles.get(m.profileId);
+              if (!opened) throw new Error("unknown profile");
+              return opened.saveCredentials(m.updated);
+            });
+          case "log":
+            return relayLog(deps.log, m.line);
+          case "result":
+            return settle(m.outcome, true);
+        }
+      };
+      const onError = (err: Error) => {
+        deps.log.error({ err, executionId: run.execution_id }, "a run's worker thread failed");
+        settle(
+          { status: "Error", errorMessage: "internal error while running the flow", counts: lastCounts },
+          false,
+        );
+      };
+      const onExit = () => {
+        if (!terminated)
+          deps.log.error(
+            { executionId: run.execution_id },
+            "a run's worker thread exited before its run ended",
+          );
+        // Terminated by a forced stop: the pool records the end itself, with its last checkpoint's counts.
+        settle(
+          terminated
+            ? { status: "Canceled", counts: lastCounts }
+            : { status: "Error", errorMessage: "internal error while running the flow", counts: lastCounts },
+          false,
+        );
+      };
+      thread.on("message", onMessage);
+      thread.on("error", onError);
+      thread.on("exit", onExit);
+      handle.terminate = async () => {
+        terminated = true;
+        await thread.terminate();
+      };
+      handle.soft.signal.addEventListener("abort", onStop, { once: true });
+      handle.hard.signal.addEventListener("abort", onHard, { once: true });
+      thread.postMessage({
+        type: "run",
+        run,
+        env: deps.env,
+        logLevel: opts.logLevel,
+        executor,
+      } satisfies ToThread);
+      // Stopped before the thread got the run: tell it at once (messages arrive in order).
+      if (handle.soft.signal.aborted) onStop();
+      if (handle.hard.signal.aborted) onHard();
+    });
+
+  return {
+    execute,
+    close: async () => {
+      await Promise.all(idle.splice(0).map((t) => t.terminate()));
+    },
+  };
+}
+
+/** A thread's log line, written by the main thread's logger (its bindings, destination and format). */
+function relayLog(log: Logger, line: string): void {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const { level, msg, time: _t, pid: _p, hostname: _h, service: _s, ...fields } = entry;
+  const label = typeof level === "number" ? log.levels.labels[level] : undefined;
+  const write = label ? (log as unknown as Record<string, unknown>)[label] : undefined;
+  if (typeof write === "function") write.call(log, fields, typeof msg === "string" ? msg : undefined);
+}
