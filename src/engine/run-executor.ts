@@ -29,6 +29,8 @@ export interface ExecutorDeps {
   checkpoint(counts: RunCounts): Promise<void>;
   /** Where connector types are looked up: the registry (a caller may run other definitions). */
   connectors?: (connectorType: string) => ConnectorDefinition | undefined;
+  /** The pipeline begins (its code is loaded): the maximum run time counts from here. */
+  started?(): void;
 }
 
 export interface ExecutionOutcome {
@@ -49,6 +51,7 @@ export async function executeRun(
   handle: RunSignals,
   deps: ExecutorDeps,
 ): Promise<ExecutionOutcome> {
+  deps.started?.();
   const flow = JSON.parse(run.flow_snapshot) as FlowDefinition;
   const counts: RunCounts = {
     recordsProcessed: 0,

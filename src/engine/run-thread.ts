@@ -4,7 +4,7 @@
  * heartbeat and the stop state machine. Cancel arrives as "stop" (the soft signal) and "hard" messages;
  * connectors see ordinary AbortSignals and don't know they are in a thread.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../logger.ts";
 import type { RunCounts } from "../store/runs/touch-run.ts";
 import type { PipelineExecutor } from "./run-executor.ts";
@@ -13,6 +13,10 @@ import { type FromThread, fromWire, type ProfileReply, type ToThread } from "./t
 
 const port = parentPort;
 if (!port) throw new Error("run-thread.ts runs in a worker thread");
+// The pipeline and its connectors load while the thread waits for a run.
+const pipeline = import((workerData as { executor: string }).executor) as Promise<{
+  executeRun: PipelineExecutor;
+}>;
 
 let nextId = 1;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -65,13 +69,14 @@ async function runOne(m: Extract<ToThread, { type: "run" }>): Promise<void> {
     reason: undefined,
   };
   current = signals;
-  const { executeRun } = (await import(m.executor)) as { executeRun: PipelineExecutor };
+  const { executeRun } = await pipeline;
   // Log lines go to the main thread's logger, which writes them where the server's own lines go.
   const log = createLogger(m.logLevel, { write: (line: string) => post({ type: "log", line }) });
   const outcome = await executeRun(m.run, signals, {
     env: m.env,
     log,
     now: () => Date.now(),
+    started: () => post({ type: "started" }),
     checkpoint: (counts: RunCounts) => request<void>((id) => ({ type: "checkpoint", id, counts })),
     resolveProfile: async (accountId, name) => {
       const r = await request<ProfileReply>((id) => ({ type: "profile", id, accountId, name }));

@@ -1,8 +1,10 @@
 /**
  * Runs execute in worker threads (DESIGN.md §5): the record pipeline's CPU (parsing, tasks, encoding)
  * leaves the event loop that serves the API, the heartbeats and the stop state machine. One thread
- * runs one run at a time; a thread whose run ended normally is kept idle for the next run (loading
- * TypeScript and the connectors costs a thread ~0.3–3 s), one that was terminated is never reused.
+ * runs one run at a time; a thread whose run ended normally is kept idle for the next run, one that was
+ * terminated is never reused. Loading TypeScript and the connectors costs a thread 0.3 s on an idle
+ * machine and several seconds on a loaded one, so one spare thread is kept loading or loaded ahead of
+ * the next claim: a run's maximum run time isn't spent loading code.
  * The main thread answers the thread's requests (checkpoint, profile, saveCredentials): only it
  * writes the store. A forced stop terminates the thread (`handle.terminate`), so the pool records the
  * end only once the work has really stopped.
@@ -44,11 +46,26 @@ const bootstrap = new URL(
 export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
   const executor = (opts.executor ?? new URL("./run-executor.ts", import.meta.url)).href;
   const idle: Worker[] = [];
-  const spawn = () => new Worker(bootstrap, { execArgv: [] });
+  const spawn = () => {
+    const t = new Worker(bootstrap, { execArgv: [], workerData: { executor } });
+    t.unref(); // an idle thread doesn't keep the process alive
+    // A thread that fails while idle (it couldn't load) is dropped; a run that takes it sees the exit.
+    t.once("error", () => {
+      const i = idle.indexOf(t);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    return t;
+  };
+  // Messages posted to a thread still loading wait in its port: a run can take a spare at once.
+  const keepSpare = () => {
+    if (idle.length === 0) idle.push(spawn());
+  };
+  keepSpare();
 
   const execute: ExecuteRun = (run, handle, deps) =>
     new Promise<ExecutionOutcome>((resolve) => {
       const thread = idle.pop() ?? spawn();
+      keepSpare();
       thread.ref();
       let lastCounts: RunCounts = {
         recordsProcessed: 0,
@@ -106,6 +123,8 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
               if (!opened) throw new Error("unknown profile");
               return opened.saveCredentials(m.updated);
             });
+          case "started":
+            return deps.started?.();
           case "log":
             return relayLog(deps.log, m.line);
           case "result":
@@ -147,7 +166,6 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
         run,
         env: deps.env,
         logLevel: opts.logLevel,
-        executor,
       } satisfies ToThread);
       // Stopped before the thread got the run: tell it at once (messages arrive in order).
       if (handle.soft.signal.aborted) onStop();

@@ -17,7 +17,7 @@ export interface WireError {
 }
 
 export type ToThread =
-  | { type: "run"; run: RunsTable; env: ConnectorEnvironment; logLevel: string; executor: string }
+  | { type: "run"; run: RunsTable; env: ConnectorEnvironment; logLevel: string }
   | { type: "stop"; reason: StopReason }
   | { type: "hard"; reason: StopReason }
   | { type: "reply"; id: number; ok: true; value: unknown }
@@ -27,6 +27,7 @@ export type FromThread =
   | { type: "checkpoint"; id: number; counts: RunCounts }
   | { type: "profile"; id: number; accountId: string; name: string }
   | { type: "save-credentials"; id: number; profileId: number; updated: Record<string, unknown> }
+  | { type: "started" }
   | { type: "log"; line: string }
   | { type: "result"; outcome: ExecutionOutcome };
 

@@ -29,6 +29,8 @@ export interface WorkerPoolOptions {
 }
 
 const monotonic = () => performance.now();
+/** How long a run's thread may take to load its code, beyond the maximum run time. */
+const LOAD_ALLOWANCE_MS = 60_000;
 
 export type RunEndListener = (run: RunsTable, info: { cancelLatencyMs?: number }) => void;
 
@@ -188,11 +190,22 @@ export class WorkerPool {
       touch().catch((err) => this.log.warn({ err, executionId: id }, "heartbeat failed"));
     }, this.opts.heartbeatMs);
     entry.beat.unref();
-    const deadline = setTimeout(() => handle.stop("timeout", this.deps.now()), this.opts.maxRunMs);
-    deadline.unref();
+    // The maximum run time counts from the pipeline's start: a thread may still be loading code when
+    // the run is claimed (seconds on a loaded machine), and that is not the run's time. Loading gets
+    // LOAD_ALLOWANCE_MS on top, so a thread that never loads still ends its run.
+    const armDeadline = (ms: number) => {
+      const t = setTimeout(() => handle.stop("timeout", this.deps.now()), ms);
+      t.unref();
+      return t;
+    };
+    let deadline = armDeadline(this.opts.maxRunMs + LOAD_ALLOWANCE_MS);
     try {
       const outcome = await this.execute(run, handle, {
         ...this.deps,
+        started: () => {
+          clearTimeout(deadline);
+          if (!handle.reason) deadline = armDeadline(this.opts.maxRunMs);
+        },
         checkpoint: async (counts) => {
           entry.counts = { ...counts };
           await retryWhileLeased(() => touch(counts), leaseUntil, monotonic, handle.hard.signal);

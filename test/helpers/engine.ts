@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
+import type { ConnectorEnvironment } from "../../src/connectors/types.ts";
 import type { ExecuteRun, WorkerPoolOptions } from "../../src/engine/worker-pool.ts";
 import { WorkerPool } from "../../src/engine/worker-pool.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -24,7 +25,8 @@ export const zeroCounts: RunCounts = {
   putFailures: 0,
 };
 
-export async function queueRun(store: Store, flowName = "f") {
+/** `snapshot`: the flow definition the run executes (default: a bare S3 → S3 flow, for stand-in executors). */
+export async function queueRun(store: Store, flowName = "f", snapshot?: Record<string, unknown>) {
   await insertFlow(store.db, flowRow(ACCOUNT, flowName)); // a run needs its flow (no-op when it exists)
   return createRun(
     store.db,
@@ -35,11 +37,13 @@ export async function queueRun(store: Store, flowName = "f") {
       flowName,
       flowArn: `arn:aws:appflow:us-east-1:${ACCOUNT}:flow/${flowName}`,
       triggerType: "OnDemand",
-      flowSnapshot: JSON.stringify({
-        flowName,
-        sourceFlowConfig: { connectorType: "S3" },
-        destinationFlowConfigList: [{ connectorType: "S3" }],
-      }),
+      flowSnapshot: JSON.stringify(
+        snapshot ?? {
+          flowName,
+          sourceFlowConfig: { connectorType: "S3" },
+          destinationFlowConfigList: [{ connectorType: "S3" }],
+        },
+      ),
       now: Date.now(),
     },
     1000,
@@ -52,6 +56,8 @@ export function testPool(
   execute: ExecuteRun,
   opts: Partial<WorkerPoolOptions> = {},
   logs?: string[],
+  /** The connectors' environment, for executors that run real connectors. */
+  env?: ConnectorEnvironment,
 ): WorkerPool {
   const log = logs
     ? createLogger("info", { write: (line: string) => void logs.push(line) })
@@ -69,7 +75,7 @@ export function testPool(
       ...opts,
     },
     {
-      env: {} as never, // the stand-in executors use no connector
+      env: env ?? ({} as never), // the stand-in executors use no connector
       log,
       now: () => Date.now(),
       resolveProfile: () => Promise.reject(new Error("no profiles in engine tests")),
