@@ -73,7 +73,12 @@ async function runOne(m: Extract<ToThread, { type: "run" }>): Promise<void> {
   // Log lines go to the main thread's logger, which writes them where the server's own lines go.
   const log = createLogger(m.logLevel, { write: (line: string) => post({ type: "log", line }) });
   const outcome = await executeRun(m.run, signals, {
-    env: m.env,
+    env: {
+      ...m.env,
+      metrics: {
+        gauge: (name, help, labels, value) => post({ type: "gauge", name, help, labels, value }),
+      },
+    },
     log,
     now: () => Date.now(),
     started: () => post({ type: "started" }),

@@ -123,6 +123,8 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
               if (!opened) throw new Error("unknown profile");
               return opened.saveCredentials(m.updated);
             });
+          case "gauge":
+            return deps.env.metrics?.gauge(m.name, m.help, m.labels, m.value);
           case "started":
             return deps.started?.();
           case "log":
@@ -164,7 +166,7 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
       thread.postMessage({
         type: "run",
         run,
-        env: deps.env,
+        env: { ...deps.env, metrics: undefined },
         logLevel: opts.logLevel,
       } satisfies ToThread);
       // Stopped before the thread got the run: tell it at once (messages arrive in order).

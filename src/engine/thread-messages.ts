@@ -1,6 +1,7 @@
 /**
  * The messages between the main thread and a run's worker thread. Everything crossing is plain data
- * (structured clone): the run row, the connector environment, counts, profiles, log lines. Only the
+ * (structured clone): the run row, the connector environment (its metrics become "gauge" messages),
+ * counts, profiles, log lines. Only the
  * main thread touches the store, so every store effect of the run is a request the main thread serves.
  */
 import type { ConnectorEnvironment, ResolvedProfile } from "../connectors/types.ts";
@@ -28,6 +29,7 @@ export type FromThread =
   | { type: "profile"; id: number; accountId: string; name: string }
   | { type: "save-credentials"; id: number; profileId: number; updated: Record<string, unknown> }
   | { type: "started" }
+  | { type: "gauge"; name: string; help: string; labels: Record<string, string>; value: number }
   | { type: "log"; line: string }
   | { type: "result"; outcome: ExecutionOutcome };
 
