@@ -3,8 +3,9 @@
  * COPY of the same file (2 threads) in the same run, rep by rep; JSON lines also versus a plain readline
  * loop. Each rep's three timings are taken back to back, so load on the machine hits them alike.
  */
-import { rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { parquetMetadata } from "hyparquet";
 import { createS3ToS3Flow, listLocalObjects, makeBucket } from "../test/helpers/flows.ts";
 import { csvToJsonLines, duckdbCopy } from "./baselines.ts";
 import { runToEnd } from "./fixture.ts";
@@ -86,6 +87,17 @@ export async function benchS3Throughput(input: ThroughputInput): Promise<FigureR
 
 const fmtMb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** Rows in an output object, counted from the file itself (the run's counts are checked separately). */
+function rowsInFile(file: string, format: Format): number {
+  const buf = readFileSync(file);
+  if (format === "PARQUET") {
+    return Number(parquetMetadata(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)).num_rows);
+  }
+  let lines = 0;
+  for (let at = buf.indexOf(10); at !== -1; at = buf.indexOf(10, at + 1)) lines++;
+  return lines;
+}
+
 async function benchFormat(input: ThroughputInput, format: Format) {
   const { server } = input;
   const ext = format === "JSON" ? "jsonl" : "parquet";
@@ -111,7 +123,11 @@ async function benchFormat(input: ThroughputInput, format: Format) {
     sluice.push(run.ms);
     const objects = listLocalObjects(server.dataDir, outBucket);
     if (objects.length !== 1) throw new Error(`${flowName} wrote ${objects.length} objects, expected 1`);
-    sluiceBytes = statSync(join(server.dataDir, "s3", outBucket, objects[0]!)).size;
+    const object = join(server.dataDir, "s3", outBucket, objects[0]!);
+    sluiceBytes = statSync(object).size;
+    const written = rowsInFile(object, format);
+    if (written !== input.rows)
+      throw new Error(`${flowName}'s object holds ${written} rows, expected ${input.rows}`);
     rmSync(join(server.dataDir, "s3", outBucket), { recursive: true, force: true });
 
     const outFile = join(server.dataDir, `duckdb-${rep}.${ext}`);
