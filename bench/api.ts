@@ -111,12 +111,13 @@ export async function benchApi(opts: BenchOptions): Promise<FigureResult> {
         "answering the very bytes Sluice answered, with the same client. Half of the runs belong to the " +
         "queried flow. On 2 cores the client and the server share the CPU, so the baseline's rate is " +
         "partly bounded by the client.",
-      "Where the time goes (node --cpu-prof of the server during the load): about half is SQLite stepping " +
-        "through the page's rows: a run row carries its flow snapshot (kilobytes), so each of the 101 rows " +
-        "of a DescribeFlowExecutionRecords page sits on a page of its own; about a tenth is the socket " +
-        "write (the baseline pays it too); Kysely compiling each query, JSON serialization, SigV4 " +
-        "(signers and their derived keys reused per key and region) and zod validation are 2–4 % each. " +
-        "ListFlows reads each flow's latest run with one index probe per flow.",
+      "Where the time goes (node --cpu-prof of the server during the load, and its CPU time per request): " +
+        "about half is inside better-sqlite3, which makes a JS value of every selected column of every " +
+        "row (so the lists select only what the responses show); about a tenth is the socket write (the " +
+        "baseline pays it too); Kysely compiling each query, JSON serialization, SigV4 (signers and their " +
+        "derived keys reused per key and region) and zod validation are 2–4 % each. ListFlows reads each " +
+        "flow's latest run with one index probe per flow. On this shared machine the rates swing several-" +
+        "fold between repetitions; the server's CPU time per request is the steadier figure.",
     ],
   };
 }
