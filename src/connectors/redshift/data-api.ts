@@ -16,7 +16,7 @@ import {
   type SqlParameter,
 } from "@aws-sdk/client-redshift-data";
 import { ConnectorAuthenticationError, ConnectorServerError, ValidationError } from "../../domain/errors.ts";
-import { RetryableBatchError } from "../sdk/failures.ts";
+import { RetryableBatchError, sleepFor } from "../sdk/failures.ts";
 import type { ConnectorEnvironment, ResolvedProfile } from "../types.ts";
 import { readRedshiftSettings } from "./settings.ts";
 
@@ -160,17 +160,8 @@ export async function runStatement(
         hasResultSet: d.HasResultSet === true,
       };
     }
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, delay);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    // An abort ends the wait; the loop's top then cancels the statement.
+    await sleepFor(delay, signal).catch(() => {});
     delay = Math.min(2000, delay * 2);
   }
 }

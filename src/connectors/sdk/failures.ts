@@ -57,12 +57,13 @@ export async function retryBatch<T>(
       }
       const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
       log.warn({ attempt: n, delayMs: delay, reason: e.message }, `${what} failed; retrying`);
-      await sleep(delay, signal);
+      await sleepFor(delay, signal);
     }
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts (connectors' backoff waits). */
+export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
