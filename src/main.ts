@@ -13,6 +13,7 @@ import { requestListener } from "./api/protocol/http-server.ts";
 import { Throttle } from "./api/protocol/throttle.ts";
 import type { App } from "./app.ts";
 import type { Config } from "./config.ts";
+import { closeDataApiClients } from "./connectors/redshift/data-api.ts";
 import { closeObjectStores } from "./connectors/s3/open-object-store.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { loadMasterKey, SecretBox } from "./domain/secrets.ts";
@@ -179,6 +180,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
       await unlisten();
       await store.close();
       closeObjectStores();
+      closeDataApiClients();
       unlock();
     })());
   return { app, scheduler, url: `http://${config.host}:${port}`, port, stop };

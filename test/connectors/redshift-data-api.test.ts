@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { describeEntity, listEntities } from "../../src/connectors/entities.ts";
+import { closeDataApiClients } from "../../src/connectors/redshift/data-api.ts";
 import { createRedshiftDestination } from "../../src/connectors/redshift/redshift-destination.ts";
 import { testRedshiftProfile } from "../../src/connectors/redshift/redshift-profile.ts";
 import type { RedshiftDestinationProperties } from "../../src/connectors/redshift/shapes.ts";
@@ -264,6 +265,17 @@ describe("Redshift destination through the Redshift Data API (fake) and S3 stagi
     assert.deepEqual((await w.abort()).recordsWritten, 0);
     assert.deepEqual(await ids("t_cancel"), []);
     assert.deepEqual(await staged(), []);
+  });
+
+  test("closeDataApiClients() closes the Data API client's keep-alive sockets; the next call opens a fresh one", async () => {
+    await testRedshiftProfile(profile(), sig(), env);
+    assert.ok((await fake.connections()) >= 1, "a keep-alive socket is open");
+    closeDataApiClients();
+    const deadline = Date.now() + 5000;
+    while ((await fake.connections()) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await fake.connections(), 0, "every socket closed");
+    await testRedshiftProfile(profile(), sig(), env);
   });
 
   test("testProfile runs SELECT 1 through the Data API; a key the API doesn't know is an authentication error", async () => {

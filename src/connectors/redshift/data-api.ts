@@ -53,6 +53,15 @@ function clientFor(env: ConnectorEnvironment): RedshiftDataClient {
   return c;
 }
 
+/**
+ * Closes every Data API client's keep-alive sockets (server shutdown), as closeObjectStores() does for
+ * S3. A target still held keeps working: the SDK opens new sockets on its next call.
+ */
+export function closeDataApiClients(): void {
+  for (const c of clients.values()) c.destroy();
+  clients.clear();
+}
+
 export function dataApiTarget(profile: ResolvedProfile, env: ConnectorEnvironment): DataApiTarget {
   const p = profile.properties;
   const str = (k: string) => (typeof p[k] === "string" && p[k] !== "" ? (p[k] as string) : undefined);

@@ -62,6 +62,8 @@ export interface RedshiftDataFake {
   copies: CopyRecord[];
   /** The next `n` calls of `operation` answer 500 InternalServerException. */
   failNext(operation: string, n: number): void;
+  /** Open client connections (keep-alive sockets included). */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -347,6 +349,7 @@ export async function startRedshiftDataFake(o: FakeOptions): Promise<RedshiftDat
     statements,
     copies,
     failNext: (op, n) => failures.set(op, n),
+    connections: () => new Promise((r, j) => server.getConnections((e, n) => (e ? j(e) : r(n)))),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
