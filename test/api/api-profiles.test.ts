@@ -114,6 +114,20 @@ for (const backend of backends) {
       );
     });
 
+    test("a password in databaseUrl is a ValidationException naming the credentials member; nothing is stored", {
+      skip,
+    }, async () => {
+      const url = `jdbc:redshift://postgres:${PASSWORD}@${pgUrl.hostname}:${pgUrl.port || 5432}${pgUrl.pathname}`;
+      const r = await call("/create-connector-profile", profileBody("url-secret", url));
+      assert.equal(r.status, 400, JSON.stringify(r.json));
+      assert.equal(r.type, "ValidationException");
+      assert.match(String(r.json.message), /databaseUrl.*connectorProfileCredentials\.Redshift\.password/);
+      assert.deepEqual(
+        (await describeProfiles({ connectorProfileNames: ["url-secret"] })).connectorProfileDetails,
+        [],
+      );
+    });
+
     test("S3 profiles are refused: the S3 connector needs none", { skip }, async () => {
       const r = await call("/create-connector-profile", {
         connectorProfileName: "s3-profile",

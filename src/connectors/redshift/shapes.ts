@@ -19,7 +19,13 @@ export const redshiftDestinationProperties = () =>
 
 export const redshiftProfileProperties = () =>
   struct({
-    databaseUrl: nonBlank().optional(),
+    // Properties are stored in the clear and returned by DescribeConnectorProfiles: no password here.
+    databaseUrl: nonBlank()
+      .refine((u) => !/^[^/]*\/\/[^/?#@]*:[^/?#@]*@/.test(u), {
+        message:
+          "must not carry a password (user:password@): give it in connectorProfileCredentials.Redshift.password",
+      })
+      .optional(),
     bucketName: bucketName(),
     bucketPrefix: bucketPrefix().optional(),
     roleArn: iamRoleArn(),
