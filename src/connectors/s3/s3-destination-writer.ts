@@ -66,6 +66,8 @@ export class S3DestinationWriter implements DestinationWriter {
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
   private nextIndex = 0;
   private readonly folder: string;
+  /** Part uploads stop on either signal; built once, as both signals live as long as the run. */
+  private readonly uploads: AbortSignal;
 
   constructor(
     private readonly store: ObjectStore,
@@ -73,13 +75,13 @@ export class S3DestinationWriter implements DestinationWriter {
     private readonly options: S3WriterOptions,
   ) {
     this.folder = runFolder(options.layout);
+    this.uploads = AbortSignal.any([ctx.hardSignal, ctx.signal]);
   }
 
   /** The hard signal bounds commits; the cancel signal aborts part uploads and prevents new commits. */
   async write(batch: RecordBatch): Promise<WriteProgress> {
     const { signal, hardSignal } = this.ctx;
     signal.throwIfAborted();
-    const uploads = AbortSignal.any([hardSignal, signal]);
     for (const [partition, rows] of groupByPartition(batch)) {
       if (rows.length === 0) continue;
       let obj = this.open.get(partition);
@@ -100,7 +102,7 @@ export class S3DestinationWriter implements DestinationWriter {
       }
       await obj.encoder.write(batch.fields, rows);
       obj.records += rows.length;
-      await obj.upload.flushParts(uploads);
+      await obj.upload.flushParts(this.uploads);
       const full = this.options.targetBytes !== undefined && obj.upload.bytes >= this.options.targetBytes;
       if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
         await this.complete(partition, obj, hardSignal);
