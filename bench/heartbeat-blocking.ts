@@ -63,27 +63,19 @@ try {
   // Warm up (statement cache, JIT) so neither figure pays for it.
   await measure(store, "(warm-up)", (id) => touchRun(store.db, store.caps, id, "w", Date.now(), 30_000));
   // The write before issue 8: the same UPDATE, committed with the connection's synchronous = FULL.
-  await measure(store, "before: synchronous = FULL", (id) =>
+  const before = (id: string) =>
     store.db
       .updateTable("runs")
       .set({ lease_expires_at: Date.now() + 30_000, updated_at: Date.now() })
       .where("execution_id", "=", id)
       .where("lease_owner", "=", "w")
       .returning("status")
-      .executeTakeFirst(),
-  );
+      .executeTakeFirst();
+  await measure(store, "before: synchronous = FULL", before);
   await measure(store, "after: touchRun (NORMAL for it)", (id) =>
     touchRun(store.db, store.caps, id, "w", Date.now(), 30_000),
   );
-  await measure(store, "before, again", (id) =>
-    store.db
-      .updateTable("runs")
-      .set({ lease_expires_at: Date.now() + 30_000, updated_at: Date.now() })
-      .where("execution_id", "=", id)
-      .where("lease_owner", "=", "w")
-      .returning("status")
-      .executeTakeFirst(),
-  );
+  await measure(store, "before, again", before);
   await measure(store, "after, again", (id) => touchRun(store.db, store.caps, id, "w", Date.now(), 30_000));
   await store.close();
 } finally {
