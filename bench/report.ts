@@ -143,4 +143,6 @@ What each figure measures:
    stored, from concurrent loops of SigV4-signed requests, against a bare \`node:http\` server that answers
    the same bytes.
 5. **Cancel latency.** Runs cancelled mid-flight while other runs keep the workers busy; p50/p95/p99 both as
-   a client sees it and from the store's timestamps.`;
+   a client sees it and from the store's timestamps.
+6. **API during a run.** ListFlows and DescribeFlowExecutionRecords p99, one signed request at a time,
+   while a 1M-row S3 CSV → S3 Parquet run executes (in its worker thread), against the same server idle.`;
