@@ -39,6 +39,7 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
     );
   }
   const triggers = src.source.triggerTypes;
+  const operators: readonly string[] = src.source.operators;
   if (!triggers.includes(f.triggerConfig.triggerType)) {
     throw new ValidationError(
       `triggerConfig.triggerType: ${f.triggerConfig.triggerType} flows are not supported by this server yet; supported: ${triggers.join(", ")}`,
@@ -61,7 +62,6 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
           `tasks[${i}].connectorOperator: the operator must be given for the source connector ${f.sourceFlowConfig.connectorType}, not ${type}`,
         );
       }
-      const operators: readonly string[] = src.source?.operators ?? [];
       if (!operators.includes(op)) {
         throw new ValidationError(
           `tasks[${i}].connectorOperator.${type}: ${op} is not supported by the ${type} connector; supported: ${operators.join(", ")}`,
