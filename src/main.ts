@@ -17,6 +17,7 @@ import { closeDataApiClients } from "./connectors/redshift/data-api.ts";
 import { closeObjectStores } from "./connectors/s3/open-object-store.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { loadMasterKey, SecretBox } from "./domain/secrets.ts";
+import { EventSubscriptions } from "./engine/event-subscriptions.ts";
 import { Housekeeping } from "./engine/housekeeping.ts";
 import { OutboxDeliverer } from "./engine/outbox-deliverer.ts";
 import { Reaper } from "./engine/reaper.ts";
@@ -142,6 +143,18 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
     config.engine.schedulerTickMs,
     now,
   );
+  const events = new EventSubscriptions({
+    store,
+    env: connectorEnv(app),
+    log,
+    now,
+    resolveProfile: (accountId, name) => resolveProfile(app, accountId, name),
+    leaseMs: config.engine.leaseMs,
+    heartbeatMs: config.engine.heartbeatMs,
+    cancelGraceMs: config.engine.cancelGraceMs,
+    maxActiveRunsPerAccount: config.limits.maxActiveRunsPerAccount,
+    onRunEnd: (r) => recordRunEnd(metrics, r, undefined),
+  });
   const housekeeping = new Housekeeping(store, config.dataDir, config.limits.idempotencyMs, now, log);
 
   server.on("request", requestListener(app, healthRoutes(app)));
@@ -159,6 +172,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   app.workers.start();
   outbox.start();
   scheduler.start();
+  events.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir: config.dataDir, backend: store.caps.dialect }, "sluice listening");
 
@@ -171,6 +185,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
       server.closeAllConnections();
       await closed;
       scheduler.stop();
+      await events.stop();
       await app.workers.stop(graceMs);
       await threads.close();
       reaper.stop();

@@ -177,6 +177,22 @@ function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("outbox").addColumn("claim_expires_at", big).execute();
       },
     },
+    "0102_event_subscriptions": {
+      async up(db: Kysely<unknown>) {
+        // One row per activated event flow: the replay id of the last event delivered by a Successful
+        // batch run (null: none yet, subscribe for new events), and the node holding the subscriber.
+        await db.schema
+          .createTable("event_subscriptions")
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("flow_name", "text", (c) => c.notNull())
+          .addColumn("replay_id", big)
+          .addColumn("lease_owner", "text")
+          .addColumn("lease_expires_at", big)
+          .addColumn("error_message", "text")
+          .addPrimaryKeyConstraint("event_subscriptions_pk", ["account_id", "flow_name"])
+          .execute();
+      },
+    },
   };
 }
 

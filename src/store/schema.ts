@@ -125,4 +125,14 @@ export interface Database {
   runs: RunsTable;
   outbox: OutboxTable;
   flow_watermarks: FlowWatermarksTable;
+  event_subscriptions: EventSubscriptionsTable;
+}
+
+export interface EventSubscriptionsTable {
+  account_id: string;
+  flow_name: string;
+  replay_id: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  error_message: string | null;
 }

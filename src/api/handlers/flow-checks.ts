@@ -45,6 +45,13 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
       `triggerConfig.triggerType: ${f.triggerConfig.triggerType} flows are not supported by this server yet; supported: ${triggers.join(", ")}`,
     );
   }
+  if (f.triggerConfig.triggerType === "Event") {
+    if (!src.source.events)
+      throw new ValidationError(
+        `triggerConfig.triggerType: ${f.sourceFlowConfig.connectorType} has no event source`,
+      );
+    src.source.events.check(f.sourceFlowConfig);
+  }
   checkSchedule(f.triggerConfig);
   await profileFor(app, caller, src, f.sourceFlowConfig.connectorProfileName, "sourceFlowConfig");
   const dstProfile = await profileFor(

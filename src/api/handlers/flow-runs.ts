@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { App, Caller } from "../../app.ts";
 import { ConflictError, UnsupportedOperationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
+import { resetSubscription } from "../../store/event-subscriptions-sql.ts";
 import type { FlowRow } from "../../store/flows-sql.ts";
 import { withToken } from "../../store/idempotency-sql.ts";
 import { createRun } from "../../store/runs/create-run.ts";
@@ -20,10 +21,11 @@ export async function startFlow(app: App, caller: Caller, input: { flowName: str
     if (row.trigger_type === "Scheduled") {
       return casFlow(app, caller, input.flowName, (cur) => activateSchedule(app, cur, guard));
     }
+    if (row.trigger_type === "Event") {
+      return casFlow(app, caller, input.flowName, (cur) => activateEvents(app, cur, guard));
+    }
     if (row.trigger_type !== "OnDemand") {
-      throw new UnsupportedOperationError(
-        `Flow ${row.flow_name} is an ${row.trigger_type} flow; event triggers are not implemented`,
-      );
+      throw new UnsupportedOperationError(`Flow ${row.flow_name} has an unknown trigger ${row.trigger_type}`);
     }
     if (row.flow_status !== "Active") {
       throw new ConflictError(`Flow ${row.flow_name} is ${row.flow_status}; only an Active flow can start`);
@@ -73,6 +75,26 @@ async function activateSchedule(
   const ok = await withToken(app.store.db, guard(response), (db) =>
     setSchedule(db, row.account_id, row.flow_name, row.row_version, "Active", next),
   );
+  return ok ? response : undefined;
+}
+
+/**
+ * StartFlow of an event flow activates it: a node's event subscriber picks it up (within a heartbeat)
+ * and subscribes for new events only; each batch of events becomes a run. An Errored flow (its replay
+ * id expired) starts afresh the same way.
+ */
+async function activateEvents(
+  app: App,
+  row: FlowRow,
+  guard: TokenGuard<{ flowArn: string; flowStatus: string }>,
+) {
+  if (row.flow_status === "Active") throw new ConflictError(`Flow ${row.flow_name} is already active`);
+  const response = { flowArn: row.flow_arn, flowStatus: "Active" };
+  const ok = await withToken(app.store.db, guard(response), async (db) => {
+    // Cleared first: a subscriber can only start once the flow is Active, and then finds no replay id.
+    await resetSubscription(db, row.account_id, row.flow_name);
+    return setSchedule(db, row.account_id, row.flow_name, row.row_version, "Active", null);
+  });
   return ok ? response : undefined;
 }
 

@@ -1,8 +1,10 @@
 /** CreateFlow, DescribeFlow, ListFlows, UpdateFlow, DeleteFlow: thin, over the store modules. */
+
 import type { App, Caller } from "../../app.ts";
 import { flowArn } from "../../domain/arn.ts";
 import { ConflictError, ValidationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
+import { subscriptionError } from "../../store/event-subscriptions-sql.ts";
 import { getFlow, insertFlowWithTags, listFlows, updateFlowRow } from "../../store/flows-sql.ts";
 import { withToken } from "../../store/idempotency-sql.ts";
 import { latestRun, latestRuns } from "../../store/runs/list-runs.ts";
@@ -81,7 +83,12 @@ export async function describeFlow(app: App, caller: Caller, input: { flowName: 
     getTags(app.store.db, caller.accountId, row.flow_arn),
     latestRun(app.store.db, caller.accountId, row.flow_name),
   ]);
-  return flowDescription(row, tags, run);
+  // An Errored event flow says why (its subscription's error: an expired replay id, refused credentials).
+  const message =
+    row.flow_status === "Errored"
+      ? await subscriptionError(app.store.db, caller.accountId, row.flow_name)
+      : undefined;
+  return { ...flowDescription(row, tags, run), flowStatusMessage: message };
 }
 
 export async function listFlowsHandler(

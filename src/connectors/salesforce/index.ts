@@ -6,8 +6,10 @@
 import type { ConnectorDefinition } from "../sdk/definition.ts";
 import { openSalesforce } from "./connection.ts";
 import { createSalesforceDestination } from "./salesforce-destination.ts";
+import { salesforceEvents } from "./salesforce-events.ts";
 import { testSalesforceProfile } from "./salesforce-profile.ts";
 import { createSalesforceSource } from "./salesforce-source.ts";
+import { salesforceSettings } from "./settings.ts";
 import { describeSObject, listSObjects, toEntityField } from "./sf-entities.ts";
 import {
   salesforceDestinationProperties,
@@ -57,14 +59,16 @@ export const salesforceConnector: ConnectorDefinition = {
   source: {
     properties: salesforceSourceProperties,
     operators: SALESFORCE_OPERATORS,
-    triggerTypes: ["OnDemand", "Scheduled"],
+    triggerTypes: ["OnDemand", "Scheduled", "Event"],
     create: createSalesforceSource,
+    events: salesforceEvents,
   },
   destination: {
     properties: salesforceDestinationProperties,
     writeOperations: ["INSERT", "UPSERT", "UPDATE", "DELETE"],
     create: createSalesforceDestination,
   },
+  settings: salesforceSettings,
   entities: {
     async list(ctx) {
       const { client } = openSalesforce({

@@ -8,6 +8,7 @@ import type { Setting } from "../../config-setting.ts";
 import type { DestinationFlowConfig, SourceFlowConfig, TriggerType } from "../../domain/flow.ts";
 import type { ConnectorEntity, ConnectorEntityField } from "../entity-types.ts";
 import type { ConnectorEnvironment, Destination, ResolvedProfile, Source } from "../types.ts";
+import type { EventSourceDefinition } from "./events.ts";
 import type { ConnectorRunContext } from "./run-context.ts";
 
 /** A zod schema factory (fresh per use, as api/shapes builds every schema). */
@@ -56,6 +57,8 @@ export interface SourceDefinition {
   schedulingFrequencies?: string[];
   /** `config.sourceConnectorProperties[member]` has been validated by `properties`. */
   create(config: SourceFlowConfig, ctx: ConnectorRunContext): Source;
+  /** Set when the source supports triggerType Event (it must also list "Event" in triggerTypes). */
+  events?: EventSourceDefinition;
 }
 
 export interface DestinationDefinition {

@@ -25,6 +25,8 @@ export async function endRun(
   outcome: RunOutcome,
   now: number,
   caps?: Pick<StoreCapabilities, "interleave">,
+  /** More writes in the ending transaction, given the ended row (an event flow's replay id). */
+  then?: (trx: Kysely<Database>, row: RunsTable) => Promise<void>,
 ): Promise<RunsTable | undefined> {
   return db.transaction().execute(async (trx) => {
     const set = { ...countColumns(outcome.counts), ended_at: now, updated_at: now };
@@ -59,6 +61,7 @@ export async function endRun(
     if (row.status === "Successful" && row.watermark_to !== null) {
       await advanceWatermark(trx, row.account_id, row.flow_name, row.watermark_to);
     }
+    await then?.(trx, row);
     await caps?.interleave?.("end-run", trx);
     return row;
   });
