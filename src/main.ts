@@ -172,7 +172,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   app.workers.start();
   outbox.start();
   scheduler.start();
-  events.start();
+  await events.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir: config.dataDir, backend: store.caps.dialect }, "sluice listening");
 

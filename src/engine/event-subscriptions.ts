@@ -14,6 +14,7 @@ import type { Logger } from "../logger.ts";
 import {
   activeEventFlows,
   failSubscription,
+  releaseAllSubscriptions,
   releaseSubscription,
   takeSubscription,
 } from "../store/event-subscriptions-sql.ts";
@@ -35,9 +36,11 @@ export class EventSubscriptions {
     this.periodic = new Periodic(deps.heartbeatMs, () => this.sync());
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    // SQLite: this process holds the data dir's lock, so leases still recorded were a dead process's.
+    if (this.deps.store.caps.dialect === "sqlite") await releaseAllSubscriptions(this.deps.store.db);
     this.periodic.start();
-    void this.sync().catch(() => {});
+    void this.sync().catch((err: unknown) => this.deps.log.error({ err }, "event flow sync failed"));
   }
 
   async stop(): Promise<void> {

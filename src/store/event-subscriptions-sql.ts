@@ -73,6 +73,11 @@ export async function releaseSubscription(
     .execute();
 }
 
+/** A single-node (SQLite) restart: every lease was the dead process's. */
+export async function releaseAllSubscriptions(db: Kysely<Database>) {
+  await db.updateTable("event_subscriptions").set({ lease_owner: null, lease_expires_at: null }).execute();
+}
+
 /** After a Successful batch run, in its ending transaction. Never moves back. */
 export async function storeReplayId(
   db: Kysely<Database>,

@@ -151,7 +151,7 @@ for (const backend of backends) {
       assert.equal(c.authenticationConfig?.isOAuth2Supported, true);
     });
 
-    test("an event-triggered Salesforce flow is refused clearly: event flows aren't built yet", async () => {
+    test("an event-triggered Salesforce flow needs a Change Data Capture object (XChangeEvent)", async () => {
       await assert.rejects(
         s.client.send(
           new CreateFlowCommand({
@@ -160,7 +160,7 @@ for (const backend of backends) {
             sourceFlowConfig: {
               connectorType: "Salesforce",
               connectorProfileName: "sf",
-              sourceConnectorProperties: { Salesforce: { object: "AccountChangeEvent" } },
+              sourceConnectorProperties: { Salesforce: { object: "Account" } },
             },
             destinationFlowConfigList: [
               { connectorType: "S3", destinationConnectorProperties: { S3: { bucketName: "out" } } },
@@ -172,7 +172,7 @@ for (const backend of backends) {
           assert.equal(e.name, "ValidationException");
           assert.match(
             e.message,
-            /triggerType: Event flows are not supported by this server yet; supported: OnDemand, Scheduled/,
+            /an Event flow needs a Change Data Capture object such as AccountChangeEvent \(got 'Account'\)/,
           );
           return true;
         },
