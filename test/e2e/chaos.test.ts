@@ -360,7 +360,7 @@ test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doub
       assert.ok(slowest < 6_000, `slowest answer during the outage: ${slowest} ms`);
 
       console.log(
-        `# chaos figures: seed=${seed} runs=${runs.length} ${JSON.stringify(byStatus)} kills=${figures.kills} ` +
+        `# chaos figures: seed=${seed} runs=${runs.length} ${JSON.stringify(byStatus)} kills=${figures.kills} restartsWhileDbDown=${cluster.startRetries} ` +
           `cancelsById=${figures.cancelsById} cancelsAll=${figures.cancelsAll} crossNodeCancels=${crossNode} ` +
           `endDeliveries=${hooks.ends.size} duplicateEndDeliveries=${duplicateDeliveries} doubleClaims=${doubleClaims} ` +
           `workerOverlaps=${overlaps} outageRequests=${outage.length} outage500s=${failures.length} outageSlowestMs=${slowest} ` +

@@ -40,19 +40,40 @@ export class Cluster {
     });
   }
 
+  /** Processes that refused to start because the database was down, started again (as a supervisor would). */
+  startRetries = 0;
+
   async start(slot: number): Promise<Node> {
     const name = `n${slot}.${this.incarnation++}`;
-    const proc = await spawnServer([], this.env(slot), (line) => {
-      if (!line.includes('"run claimed"')) return;
-      const id = (JSON.parse(line) as { executionId: string }).executionId;
-      this.claims.set(id, [...(this.claims.get(id) ?? []), name]);
-    });
+    const proc = await this.spawnSupervised(slot, name);
     const node = { slot, name, proc, killed: false };
     proc.child.once("exit", (code, signal) => {
       if (!node.killed) this.unexpectedExits.push(`${name} exited with ${code ?? signal}`);
     });
     this.nodes[slot] = node;
     return node;
+  }
+
+  /**
+   * A node restarted while PostgreSQL is down exits at once, saying the database refused the connection
+   * (failing fast at start is the server's contract); like systemd's Restart=on-failure, start it again
+   * until the database is back, within a deadline.
+   */
+  private async spawnSupervised(slot: number, name: string): Promise<ServerProcess> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await spawnServer([], this.env(slot), (line) => {
+          if (!line.includes('"run claimed"')) return;
+          const id = (JSON.parse(line) as { executionId: string }).executionId;
+          this.claims.set(id, [...(this.claims.get(id) ?? []), name]);
+        });
+      } catch (err) {
+        if (!/refused the connection/.test(String(err)) || Date.now() > deadline) throw err;
+        this.startRetries++;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   async kill(slot: number): Promise<void> {
