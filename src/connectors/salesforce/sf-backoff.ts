@@ -16,17 +16,5 @@ export interface PollPolicy {
 
 export const DEFAULT_POLL: PollPolicy = { initialMs: 50, maxMs: 5_000 };
 
-export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
+// The SDK's abortable wait; re-exported so the Salesforce modules keep one import.
+export { sleepFor } from "../sdk/failures.ts";
