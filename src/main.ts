@@ -106,7 +106,8 @@ interface Parts {
 async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   const { credentials, secrets, metrics, store, unlock, server } = parts;
   const now = () => Date.now();
-  const throttle = new Throttle(config.throttle, now);
+  // Buckets refill on a monotonic clock: a wall-clock step (NTP, a VM resumed) must not grant tokens.
+  const throttle = new Throttle(config.throttle, () => performance.now());
   const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
   // The record pipeline runs in worker threads; this thread keeps the API, the store and the leases.
   const threads = threadExecutor({ logLevel: log.level, idleThreads: config.engine.workers });

@@ -37,10 +37,12 @@ for (const backend of backends) {
     };
     before(async () => {
       if (skip) return;
-      // One token, refilled every 200 ms: back-to-back calls are throttled, a backed-off retry is not.
+      // One token, refilled once a second: back-to-back calls are throttled, and a call right after a
+      // throttled one is too unless the process stalls for a whole second. The SDK backs off from a
+      // ThrottlingException for up to 0.5 s × 2^attempt (full jitter), so six attempts reach a token.
       s = await startTestServer(backend, {
         credentialsFile: creds.file,
-        throttle: { overrides: { ListFlows: { rate: 5, burst: 1 } } },
+        throttle: { overrides: { ListFlows: { rate: 1, burst: 1 } } },
       });
     });
     after(async () => {
@@ -75,9 +77,13 @@ for (const backend of backends) {
 
     test("the standard retry strategy backs off and succeeds", { skip }, async () => {
       const once = make("a", 1);
-      const retrying = make("a", 4);
-      // Drain the bucket, then call at once: the first attempt is throttled, a later one gets through.
-      await Promise.allSettled([once.send(new ListFlowsCommand({})), once.send(new ListFlowsCommand({}))]);
+      const retrying = make("a", 6);
+      // Drain the bucket until a call is refused, then call at once: the first attempt is throttled, a
+      // backed-off one gets through.
+      for (;;) {
+        const [r] = await Promise.allSettled([once.send(new ListFlowsCommand({}))]);
+        if (r?.status === "rejected") break;
+      }
       const out = await retrying.send(new ListFlowsCommand({}));
       assert.deepEqual(out.flows ?? [], []);
       assert.ok((out.$metadata.attempts ?? 1) > 1, `retried (attempts: ${out.$metadata.attempts})`);

@@ -120,12 +120,13 @@ test("PostgreSQL terminating a node's connections mid-query does not kill it; it
       (killed.rows[0].n as number) >= 3,
       "the LISTEN connection and the blocked queries were terminated",
     );
+    // Answered while the locker still holds the lock it was blocked on (released only below): a node
+    // that retried the query instead would block again and never answer here.
     const err = await inFlight;
     const answeredMs = Date.now() - killedAt;
     assert.ok(err instanceof InternalServerException, `a retryable 500, got ${String(err)}`);
     assert.equal(err.$metadata.httpStatusCode, 500);
     assert.match(err.message, /temporarily unable to reach its database; retry/);
-    assert.ok(answeredMs < 2_000, `answered in ${answeredMs} ms`);
     console.log(`# request in flight answered 500 ${answeredMs} ms after its connection was terminated`);
     await locker.query("ROLLBACK");
 
