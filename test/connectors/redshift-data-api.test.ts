@@ -251,17 +251,32 @@ describe("Redshift destination through the Redshift Data API (fake) and S3 stagi
     const w = await open("t_cancel", {}, "e-cancel", { hardSignal: hard.signal });
     const writing = w.write({ fields: ["id"], rows: [[1], [100], [101]], bytes: 0 });
     writing.catch(() => {});
+    // Hard stop once the COPY's backend is inside the trigger's 30 s pg_sleep.
+    const sleeping = async () => {
+      const s = fake.statements.find((x) => x.sql.includes("t_cancel") && x.pid !== undefined);
+      if (!s) return false;
+      const r = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND wait_event = 'PgSleep'",
+        [s.pid],
+      );
+      return r.rowCount === 1;
+    };
     const deadline = Date.now() + 15_000;
-    while (!fake.statements.some((s) => s.sql.includes("t_cancel") && s.status === "STARTED")) {
-      assert.ok(Date.now() < deadline, "the COPY never started");
+    while (!(await sleeping())) {
+      assert.ok(Date.now() < deadline, "the COPY never reached the slow trigger");
       await new Promise((r) => setTimeout(r, 20));
     }
-    const t0 = Date.now();
     hard.abort(new Error("hard stop"));
     await assert.rejects(writing, /hard stop/);
-    assert.ok(Date.now() - t0 < 5000);
     const s = fake.statements.find((x) => x.sql.includes("t_cancel"))!;
     assert.equal(s.status, "ABORTED");
+    // Cancelled, not waited out: the backend leaves the 30 s pg_sleep long before it would end.
+    const until = Date.now() + 15_000;
+    const busy = async () =>
+      (await admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", [s.pid]))
+        .rowCount;
+    while ((await busy()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await busy(), 0, "the COPY's backend was cancelled");
     assert.deepEqual((await w.abort()).recordsWritten, 0);
     assert.deepEqual(await ids("t_cancel"), []);
     assert.deepEqual(await staged(), []);

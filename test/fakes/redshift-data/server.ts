@@ -31,6 +31,8 @@ export interface Statement {
   resultRows: number;
   result?: pg.QueryResult;
   pid?: number;
+  /** Settles when the statement's work is over (whatever its status). */
+  settled?: Promise<void>;
 }
 
 export interface CopyRecord {
@@ -238,7 +240,7 @@ export async function startRedshiftDataFake(o: FakeOptions): Promise<RedshiftDat
       if (!again) {
         (s as { params?: unknown }).params = b.Parameters;
         statements.push(s);
-        void run(s);
+        s.settled = run(s);
       }
       return {
         Id: s.id,
@@ -295,9 +297,20 @@ export async function startRedshiftDataFake(o: FakeOptions): Promise<RedshiftDat
           400,
           `Could not cancel a query that is already in ${s.status} state.`,
         );
-      const pid = s.pid;
       set(s, "ABORTED");
-      if (pid) await pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+      // As Redshift does, the statement is cancelled whatever it is doing: pg_cancel_backend only stops the
+      // query running at that instant, so it is repeated until the statement's work is over (a cancel that
+      // lands between two of its queries, or before its first, would otherwise be lost).
+      void (async () => {
+        let over = false;
+        void s.settled?.then(() => {
+          over = true;
+        });
+        while (!over && s.settled) {
+          if (s.pid) await pool.query("SELECT pg_cancel_backend($1)", [s.pid]).catch(() => {});
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
       return { Status: true };
     },
   };
