@@ -34,6 +34,8 @@ export interface Config {
     maxRunMs: number;
     /** How often the scheduler looks for scheduled flows that are due. */
     schedulerTickMs: number;
+    /** How often an event flow's "AppFlow Event Flow Report" is emitted (windows aligned to the epoch). */
+    eventFlowReportMs: number;
     batchRows: number;
     redshiftBatchRows: number;
     sourceParallelism: number;
@@ -81,6 +83,7 @@ export const settings: Record<string, Setting> = {
   "engine.cancelForceMs": { env: ["SLUICE_CANCEL_FORCE_MS"], default: 10_000, ...ms(0), doc: "after the grace period and this much more, the run is recorded Canceled" },
   "engine.maxRunMs": { env: ["SLUICE_MAX_RUN_MS"], default: 48 * 3600_000, ...ms(1), doc: "maximum run time; a longer run ends Error" },
   "engine.schedulerTickMs": { env: ["SLUICE_SCHEDULER_TICK_MS"], default: 1_000, ...ms(10), doc: "how often the scheduler looks for due flows" },
+  "engine.eventFlowReportMs": { env: ["SLUICE_EVENT_FLOW_REPORT_MS"], default: 300_000, ...ms(100), doc: "an active event flow's \"AppFlow Event Flow Report\" (an outbox event) covers this long" },
   "engine.batchRows": { env: ["SLUICE_BATCH_ROWS"], default: 5_000, ...int(1, 1_000_000), doc: "records per pipeline batch (a cancel checkpoint)" },
   "engine.redshiftBatchRows": { env: ["SLUICE_REDSHIFT_BATCH_ROWS"], default: 10_000, ...int(1, 1_000_000), doc: "rows per committed Redshift/PostgreSQL batch" },
   "engine.sourceParallelism": { env: ["SLUICE_SOURCE_PARALLELISM"], default: 4, ...int(1, 64), doc: "source objects read at once" },

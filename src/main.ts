@@ -154,6 +154,7 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
     heartbeatMs: config.engine.heartbeatMs,
     cancelGraceMs: config.engine.cancelGraceMs,
     maxActiveRunsPerAccount: config.limits.maxActiveRunsPerAccount,
+    reportIntervalMs: config.engine.eventFlowReportMs,
     onRunEnd: (r) => recordRunEnd(metrics, r, undefined),
   });
   const housekeeping = new Housekeeping(store, config.dataDir, config.limits.idempotencyMs, now, log);

@@ -1,8 +1,10 @@
 /**
  * Delivers one batch of an event flow's change events as a run (triggerType Event): the run is created
- * already claimed by this node, executed by the ordinary executor with the buffered events as its
- * source, and ended through the store; when it ends Successful the replay id of its last event is
- * stored in that same transaction, so a restart resumes exactly after what was delivered.
+ * already claimed by this node and recorded as the flow's batch in progress (event-batches-sql.ts),
+ * executed by the ordinary executor with the buffered events as its source, and ended through the
+ * store; when it ends Successful the replay id of its last event is stored in that same transaction,
+ * so a restart resumes exactly after what was delivered. A crash between the destination's commit and
+ * the run's end is covered by the recorded batch: the next subscriber resumes the same run.
  */
 import { randomUUID } from "node:crypto";
 import { flowSnapshot } from "../api/handlers/flow-view.ts";
@@ -10,6 +12,7 @@ import { getConnector } from "../connectors/registry.ts";
 import type { ConnectorDefinition } from "../connectors/sdk/definition.ts";
 import type { SourceEvent } from "../connectors/sdk/events.ts";
 import type { FieldValue, RecordBatch, Source } from "../connectors/types.ts";
+import { clearBatch, reclaimBatchRun, recordBatch } from "../store/event-batches-sql.ts";
 import { storeReplayId } from "../store/event-subscriptions-sql.ts";
 import type { FlowRow } from "../store/flows-sql.ts";
 import type { Store } from "../store/open-store.ts";
@@ -30,6 +33,13 @@ export interface EventBatchDeps extends Omit<ExecutorDeps, "checkpoint" | "conne
   maxActiveRunsPerAccount: number;
 }
 
+/** The subscriber lease was lost while a batch was being started: nothing was created. */
+export class SubscriptionLost extends Error {}
+
+/**
+ * Starts a new batch: its run is created (claimed by this node) and recorded as the flow's batch in
+ * one transaction, fenced on the subscriber lease, before anything is delivered.
+ */
 export async function deliverEventBatch(
   deps: EventBatchDeps,
   flow: FlowRow,
@@ -38,6 +48,9 @@ export async function deliverEventBatch(
   const { store, owner } = deps;
   const id = randomUUID();
   const now = deps.now();
+  const first = events[0]?.replayId;
+  const last = events.at(-1)?.replayId;
+  if (first === undefined || last === undefined) return undefined;
   const run = await store.db.transaction().execute(async (trx) => {
     await insertRun(
       trx,
@@ -53,6 +66,8 @@ export async function deliverEventBatch(
       },
       deps.maxActiveRunsPerAccount,
     );
+    if (!(await recordBatch(trx, flow.account_id, flow.flow_name, owner, id, { first, last })))
+      throw new SubscriptionLost(`another node took the event flow ${flow.flow_name} over`);
     // Claimed in the creating transaction: no worker of the pool ever sees it unclaimed.
     return trx
       .updateTable("runs")
@@ -66,6 +81,38 @@ export async function deliverEventBatch(
       .returningAll()
       .executeTakeFirstOrThrow();
   });
+  return executeBatch(deps, flow, run, events);
+}
+
+/**
+ * Resumes the batch a lost node left unfinished: the same run (so the same execution id, start time
+ * and object names) with the same events. `ended`: that run ended meanwhile (cancelled, or reaped
+ * because the flow was stopped), so the events go as a new batch; `held`: its lease hasn't expired.
+ */
+export async function resumeEventBatch(
+  deps: EventBatchDeps,
+  flow: FlowRow,
+  executionId: string,
+  events: SourceEvent[],
+): Promise<{ run: RunsTable | undefined } | { state: "ended" | "held" }> {
+  const { store, owner } = deps;
+  const r = await reclaimBatchRun(store.db, store.caps, executionId, owner, deps.now(), deps.leaseMs);
+  if ("state" in r) {
+    if (r.state === "ended") await clearBatch(store.db, flow.account_id, flow.flow_name, executionId);
+    return r;
+  }
+  deps.log.info({ executionId, events: events.length }, "resuming the event batch a lost node left");
+  return { run: await executeBatch(deps, flow, r.run, events) };
+}
+
+async function executeBatch(
+  deps: EventBatchDeps,
+  flow: FlowRow,
+  run: RunsTable,
+  events: SourceEvent[],
+): Promise<RunsTable | undefined> {
+  const { store, owner } = deps;
+  const id = run.execution_id;
   const handle = new RunHandle(id, deps.cancelGraceMs, deps.cancelGraceMs, () => {});
   let counts: RunCounts | undefined;
   const touch = async () => {
@@ -94,6 +141,7 @@ export async function deliverEventBatch(
     return await endRun(store.db, id, owner, outcome, deps.now(), store.caps, async (trx, row) => {
       if (row.status === "Successful" && last !== undefined)
         await storeReplayId(trx, flow.account_id, flow.flow_name, last);
+      await clearBatch(trx, flow.account_id, flow.flow_name, id);
     });
   } finally {
     clearInterval(beat);

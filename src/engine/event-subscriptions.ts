@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { getConnector } from "../connectors/registry.ts";
-import type { SourceEvent } from "../connectors/sdk/events.ts";
+import type { Batching, SourceEvent } from "../connectors/sdk/events.ts";
 import { SluiceError, ValidationError } from "../domain/errors.ts";
 import type { SourceFlowConfig } from "../domain/flow.ts";
 import type { Logger } from "../logger.ts";
@@ -20,16 +20,25 @@ import {
 } from "../store/event-subscriptions-sql.ts";
 import type { FlowRow } from "../store/flows-sql.ts";
 import type { RunsTable } from "../store/schema.ts";
-import { deliverEventBatch, type EventBatchDeps } from "./event-batch-run.ts";
+import { deliverEventBatch, type EventBatchDeps, resumeEventBatch } from "./event-batch-run.ts";
+import { emitEventFlowReport } from "./event-flow-report.ts";
 import { Periodic } from "./periodic.ts";
 
-export type EventSubscriptionDeps = Omit<EventBatchDeps, "owner"> & { onRunEnd?(run: RunsTable): void };
+export type EventSubscriptionDeps = Omit<EventBatchDeps, "owner"> & {
+  /** How long an "AppFlow Event Flow Report" window is (config.engine.eventFlowReportMs). */
+  reportIntervalMs: number;
+  onRunEnd?(run: RunsTable): void;
+};
+
+type Batch = { executionId: string; firstReplayId: number; lastReplayId: number };
 
 const key = (f: { account_id: string; flow_name: string }) => `${f.account_id}\u0000${f.flow_name}`;
 
 export class EventSubscriptions {
   readonly owner = `events-${randomUUID()}`;
   private readonly subs = new Map<string, Subscriber>();
+  /** The report window boundary each flow was last checked at. */
+  private readonly reported = new Map<string, number>();
   private readonly periodic: Periodic;
 
   constructor(private readonly deps: EventSubscriptionDeps) {
@@ -72,14 +81,35 @@ export class EventSubscriptions {
           if (running) await this.end(running, false);
           continue;
         }
+        await this.report(flow);
         if (running && running.flow.row_version === flow.row_version) continue;
         if (running) await this.end(running, false); // UpdateFlow changed it: resubscribe with the new definition
-        const s = new Subscriber(flow, lease.replayId ?? undefined, { ...this.deps, owner: this.owner });
+        const s = new Subscriber(flow, lease.replayId ?? undefined, lease.batch, {
+          ...this.deps,
+          owner: this.owner,
+        });
         this.subs.set(key(flow), s);
-        log.info({ flowName: flow.flow_name, replayId: lease.replayId }, "event flow subscriber started");
+        log.info(
+          { flowName: flow.flow_name, replayId: lease.replayId, resumedBatch: lease.batch?.executionId },
+          "event flow subscriber started",
+        );
         s.start();
       }
     });
+  }
+
+  /** Once per window boundary per flow, the store decides whether this node reports it. */
+  private async report(flow: FlowRow): Promise<void> {
+    const { store, now, reportIntervalMs, log } = this.deps;
+    const t = now();
+    const boundary = Math.floor(t / reportIntervalMs) * reportIntervalMs;
+    if (this.reported.get(key(flow)) === boundary) return;
+    try {
+      await emitEventFlowReport(store, flow, t, reportIntervalMs);
+      this.reported.set(key(flow), boundary);
+    } catch (err) {
+      log.error({ err, flowName: flow.flow_name }, "emitting the event flow report failed");
+    }
   }
 
   private async end(s: Subscriber, release = true): Promise<void> {
@@ -96,12 +126,16 @@ class Subscriber {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private done: Promise<void> = Promise.resolve();
+  /** Wakes the reading side once deliveries made room in a full buffer. */
+  private room: (() => void) | undefined;
   finished = false;
   private readonly log: Logger;
 
   constructor(
     readonly flow: FlowRow,
     private readonly replayId: number | undefined,
+    /** The batch a lost node left unfinished: delivered first, again, under its own run. */
+    private pending: Batch | undefined,
     private readonly deps: EventSubscriptionDeps & { owner: string },
   ) {
     this.log = deps.log.child({ flowName: flow.flow_name, account: flow.account_id });
@@ -116,6 +150,7 @@ class Subscriber {
   async stop(): Promise<void> {
     this.ac.abort();
     clearTimeout(this.timer);
+    this.room?.();
     await this.done;
     await this.chain;
   }
@@ -135,7 +170,8 @@ class Subscriber {
         env: this.deps.env,
         log: this.log,
         signal: this.ac.signal,
-        replayId: this.replayId,
+        // A batch resumed before any replay id was stored: every retained event, those before it dropped.
+        replayId: this.replayId ?? (this.pending ? -2 : undefined),
         onEvents: (evs) => this.onEvents(evs, batching),
       });
     } catch (err) {
@@ -149,29 +185,60 @@ class Subscriber {
     }
   }
 
-  private async onEvents(evs: SourceEvent[], b: { maxEvents: number; maxMs: number }): Promise<void> {
-    this.buffer.push(...evs);
-    if (this.buffer.length >= b.maxEvents) {
-      // Backpressure: the next long-poll waits while a full batch is delivered.
-      await this.flush(b);
-      return;
+  private async onEvents(evs: SourceEvent[], b: Batching): Promise<void> {
+    const from = this.pending?.firstReplayId;
+    this.buffer.push(...(from === undefined ? evs : evs.filter((e) => e.replayId >= from)));
+    // Backpressure: the next long-poll waits while a full batch is delivered.
+    if (this.ready(b)) await this.flush(b);
+    else if (this.buffer.length > 0) this.timer ??= setTimeout(() => void this.flush(b), b.maxMs);
+    // Bounded: past maxBuffered undelivered events (deliveries failing), nothing more is read until a
+    // delivery makes room. Lossless: an event is acknowledged only by the replay id stored after it
+    // was delivered, and the stream resumes after the last event received (or, if the server forgot
+    // this client meanwhile, the client handshakes and subscribes after it again).
+    if (this.buffer.length >= b.maxBuffered && !this.ac.signal.aborted) {
+      this.log.warn(
+        { buffered: this.buffer.length, limit: b.maxBuffered },
+        "event buffer full: no more events are read until a batch is delivered",
+      );
+      while (this.buffer.length >= b.maxBuffered && !this.ac.signal.aborted)
+        await new Promise<void>((r) => {
+          this.room = r;
+        });
     }
-    this.timer ??= setTimeout(() => void this.flush(b), b.maxMs);
   }
 
-  private flush(b: { maxEvents: number; maxMs: number }): Promise<void> {
+  /** A batch can go now: a full one, or all the events of the batch being resumed. */
+  private ready(b: Batching): boolean {
+    const p = this.pending;
+    if (p) return this.buffer.some((e) => e.replayId >= p.lastReplayId);
+    return this.buffer.length >= b.maxEvents;
+  }
+
+  private flush(b: Batching): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.chain = this.chain.then(() => this.deliver(b));
     return this.chain;
   }
 
-  private async deliver(b: { maxEvents: number; maxMs: number }): Promise<void> {
+  private async deliver(b: Batching): Promise<void> {
     while (this.buffer.length > 0 && !this.ac.signal.aborted) {
-      const batch = this.buffer.slice(0, b.maxEvents);
+      const p = this.pending;
+      // The batch being resumed is delivered only whole (its events arrive again after a restart).
+      if (p && !this.buffer.some((e) => e.replayId >= p.lastReplayId)) return;
+      const n = p
+        ? this.buffer.filter((e) => e.replayId <= p.lastReplayId).length
+        : batchSize(this.buffer, b);
+      const batch = this.buffer.slice(0, n);
       let run: RunsTable | undefined;
       try {
-        run = await deliverEventBatch(this.deps, this.flow, batch);
+        if (p) {
+          const r = await resumeEventBatch(this.deps, this.flow, p.executionId, batch);
+          if ("state" in r && r.state === "held") return this.retryLater(b);
+          this.pending = undefined; // its run ended, here or meanwhile (then its events go as new batches)
+          if ("state" in r) continue;
+          run = r.run;
+        } else run = await deliverEventBatch(this.deps, this.flow, batch);
       } catch (err) {
         this.log.warn(
           { err: err instanceof Error ? err.message : String(err) },
@@ -179,12 +246,22 @@ class Subscriber {
         );
       }
       if (run) this.deps.onRunEnd?.(run);
-      if (run?.status !== "Successful") {
-        // Not acknowledged (the replay id did not move): the same events go again after a pause.
-        if (!this.ac.signal.aborted) this.timer ??= setTimeout(() => void this.flush(b), b.maxMs);
-        return;
-      }
+      // Not acknowledged (the replay id did not move): the same events go again after a pause.
+      if (run?.status !== "Successful") return this.retryLater(b);
       this.buffer.splice(0, batch.length);
+      this.room?.();
+      this.room = undefined;
     }
   }
+
+  private retryLater(b: Batching): void {
+    if (!this.ac.signal.aborted) this.timer ??= setTimeout(() => void this.flush(b), b.maxMs);
+  }
+}
+
+/** maxEvents, but never splitting one replay id's records (a change to several records) in two. */
+function batchSize(buffer: SourceEvent[], b: Batching): number {
+  let n = Math.min(buffer.length, b.maxEvents);
+  while (n < buffer.length && buffer[n]!.replayId === buffer[n - 1]!.replayId) n++;
+  return n;
 }

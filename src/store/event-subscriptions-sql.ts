@@ -10,6 +10,12 @@ import type { StoreCapabilities } from "./open-store.ts";
 import { leaseNow, leaseUntil } from "./runs/lease-clock.ts";
 import type { Database } from "./schema.ts";
 
+/** A subscriber lease just taken or renewed: where to resume, and the batch a lost node left unfinished. */
+export interface HeldSubscription {
+  replayId: number | null;
+  batch?: { executionId: string; firstReplayId: number; lastReplayId: number };
+}
+
 export async function activeEventFlows(db: Kysely<Database>): Promise<FlowRow[]> {
   return (await db
     .selectFrom("flows")
@@ -28,7 +34,7 @@ export async function takeSubscription(
   owner: string,
   now: number,
   leaseMs: number,
-): Promise<{ replayId: number | null } | undefined> {
+): Promise<HeldSubscription | undefined> {
   await db
     .insertInto("event_subscriptions")
     .values({
@@ -38,6 +44,10 @@ export async function takeSubscription(
       lease_owner: null,
       lease_expires_at: null,
       error_message: null,
+      batch_execution_id: null,
+      batch_first_replay_id: null,
+      batch_last_replay_id: null,
+      report_from: now,
     })
     .onConflict((oc) => oc.columns(["account_id", "flow_name"]).doNothing())
     .execute();
@@ -53,9 +63,18 @@ export async function takeSubscription(
         eb("lease_expires_at", "<", leaseNow(caps, now)),
       ]),
     )
-    .returning("replay_id")
+    .returning(["replay_id", "batch_execution_id", "batch_first_replay_id", "batch_last_replay_id"])
     .executeTakeFirst();
-  return row ? { replayId: row.replay_id === null ? null : Number(row.replay_id) } : undefined;
+  if (!row) return undefined;
+  const batch =
+    row.batch_execution_id !== null && row.batch_first_replay_id !== null && row.batch_last_replay_id !== null
+      ? {
+          executionId: row.batch_execution_id,
+          firstReplayId: Number(row.batch_first_replay_id),
+          lastReplayId: Number(row.batch_last_replay_id),
+        }
+      : undefined;
+  return { replayId: row.replay_id === null ? null : Number(row.replay_id), batch };
 }
 
 export async function releaseSubscription(

@@ -193,6 +193,19 @@ function migrationsFor(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0103_event_batches": {
+      async up(db: Kysely<unknown>) {
+        // The batch in delivery, recorded before its run starts: its run and the replay ids of its first
+        // and last events (it holds the events after replay_id up to the last). A subscriber that resumes the
+        // flow delivers exactly those events again under the same run, so nothing is written twice.
+        const t = () => db.schema.alterTable("event_subscriptions");
+        await t().addColumn("batch_execution_id", "text").execute();
+        await t().addColumn("batch_first_replay_id", big).execute();
+        await t().addColumn("batch_last_replay_id", big).execute();
+        // Where the next "AppFlow Event Flow Report" window starts (epoch ms).
+        await t().addColumn("report_from", big).execute();
+      },
+    },
   };
 }
 

@@ -135,4 +135,8 @@ export interface EventSubscriptionsTable {
   lease_owner: string | null;
   lease_expires_at: number | null;
   error_message: string | null;
+  batch_execution_id: string | null;
+  batch_first_replay_id: number | null;
+  batch_last_replay_id: number | null;
+  report_from: number | null;
 }

@@ -51,6 +51,10 @@ export async function checkFlow(app: App, caller: Caller, f: FlowParts): Promise
         `triggerConfig.triggerType: ${f.sourceFlowConfig.connectorType} has no event source`,
       );
     src.source.events.check(f.sourceFlowConfig);
+    if (!dst.destination.rewriteReplaces)
+      throw new ValidationError(
+        `destinationFlowConfigList[0].connectorType: an Event flow can't deliver to ${dstCfg.connectorType} on this server: a batch interrupted by a crash is written again, and only destinations where that replaces the first write (S3) keep each event exactly once`,
+      );
   }
   checkSchedule(f.triggerConfig);
   await profileFor(app, caller, src, f.sourceFlowConfig.connectorProfileName, "sourceFlowConfig");

@@ -19,6 +19,8 @@ export const s3Connector: ConnectorDefinition = {
   destination: {
     properties: s3DestinationProperties,
     writeOperations: [],
+    // Object names are <executionId>-part-<N> in the run's folder, from the same records in the same order.
+    rewriteReplaces: true,
     create: createS3Destination,
   },
   entities: {

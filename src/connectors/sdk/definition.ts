@@ -66,6 +66,12 @@ export interface DestinationDefinition {
   properties: ShapeFactory;
   /** WriteOperationType values the destination implements (INSERT, UPSERT, UPDATE, DELETE). */
   writeOperations: string[];
+  /**
+   * Writing a run's records again under the same execution id replaces what an earlier attempt of that
+   * run wrote instead of adding to it (S3: the same object names). Event flows need it: a batch a lost
+   * node left is written again by the node that resumes the flow.
+   */
+  rewriteReplaces?: boolean;
   create(config: DestinationFlowConfig, ctx: ConnectorRunContext): Destination;
 }
 

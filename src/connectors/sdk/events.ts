@@ -21,7 +21,7 @@ export interface EventSubscribeContext {
   log: Logger;
   /** Aborts the subscription (StopFlow, lease lost, shutdown): `subscribe` then resolves. */
   signal: AbortSignal;
-  /** Resume after this event; undefined: new events only (a flow just activated). */
+  /** Resume after this event; undefined: new events only (a flow just activated); -2: every retained event. */
   replayId: number | undefined;
   /** Called in order with each group of events received; awaited before the next is asked for. */
   onEvents(events: SourceEvent[]): Promise<void>;
@@ -36,6 +36,15 @@ export interface EventSourceDefinition {
    * failures are retried inside, with backoff.
    */
   subscribe(config: SourceFlowConfig, ctx: EventSubscribeContext): Promise<void>;
-  /** A batch (one run) is closed at `maxEvents` events or `maxMs` after its first event. */
-  batching(env: ConnectorEnvironment): { maxEvents: number; maxMs: number };
+  /**
+   * A batch (one run) is closed at `maxEvents` events or `maxMs` after its first event; past
+   * `maxBuffered` undelivered events no more are read until a batch is delivered.
+   */
+  batching(env: ConnectorEnvironment): Batching;
+}
+
+export interface Batching {
+  maxEvents: number;
+  maxMs: number;
+  maxBuffered: number;
 }

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from "kysely";
 import type { ExecutionStatus } from "../../domain/flow.ts";
+import { resumableBatchRun } from "../event-batches-sql.ts";
 import type { StoreCapabilities } from "../open-store.ts";
 import type { Database, RunsTable } from "../schema.ts";
 import { advanceWatermark } from "../watermark-sql.ts";
@@ -103,7 +104,9 @@ export async function reapRuns(
         updated_at: now,
       }))
       .where("status", "in", ["InProgress", "CancelStarted"])
-      .where("claimed", "=", 1);
+      .where("claimed", "=", 1)
+      // A lost node's event batch is resumed by the node taking its flow over, not ended.
+      .where((eb) => eb.or([eb("status", "=", "CancelStarted"), eb.not(resumableBatchRun)]));
     if (opts.onlyExpired) q = q.where("lease_expires_at", "<", leaseNow(caps, now));
     const rows = await q.returningAll().execute();
     for (const row of rows) await insertRunEvent(trx, row, "AppFlow End Flow Run Report", now);

@@ -1,0 +1,132 @@
+/**
+ * Exactly once across a crash in the middle of an event batch: a real `sluice serve` process with an
+ * active AccountChangeEvent → S3 (s3rver) flow is SIGKILLed while its batch's S3 PutObject is held by
+ * a proxy — once before S3 has the object, once after S3 wrote it but before the process heard back
+ * (so the run could not end). After a restart the batch is resumed under the same run and every change
+ * is in S3 exactly once; each run's counts equal the records in its objects.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { StartFlowCommand } from "@aws-sdk/client-appflow";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { startS3rver } from "../connectors/s3rver-fixture.ts";
+import { type FakeSalesforce, startFakeSalesforce } from "../fakes/salesforce/server.ts";
+import { createEventFlow, eventRuns, makeChanges } from "../helpers/event-flows.ts";
+import { type ServerProcess, spawnServer } from "../helpers/process.ts";
+import { startS3Gate } from "../helpers/s3-gate.ts";
+import { cleanup, waitFor } from "../helpers/server.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "sluice-sfev-crash-"));
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  await cleanup(dir);
+});
+
+/** Every object under s3://out/events/ with its JSON Lines records. */
+async function objects(s3: S3Client): Promise<{ key: string; records: Record<string, unknown>[] }[]> {
+  const list = await s3.send(new ListObjectsV2Command({ Bucket: "out", Prefix: "events/" }));
+  const out = [];
+  for (const o of list.Contents ?? []) {
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: "out", Key: o.Key! }))
+    ).Body!.transformToString();
+    const records = body
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    out.push({ key: o.Key!, records });
+  }
+  return out;
+}
+
+const isBatchPut = (method: string, url: string) =>
+  method === "PUT" && url.startsWith("/out/events/ev/") && !url.includes("uploadId=");
+
+test("an event batch interrupted by SIGKILL before or after its S3 commit is delivered exactly once after a restart", async () => {
+  const fake: FakeSalesforce = await startFakeSalesforce({
+    records: { Account: 0, Contact: 0, Opportunity: 0 },
+    cometdTimeoutMs: 2_000,
+  });
+  cleanups.push(() => fake.stop());
+  const s3rver = await startS3rver(join(dir, "s3rver"));
+  cleanups.push(() => s3rver.close());
+  const gate = await startS3Gate(s3rver.endpoint);
+  cleanups.push(() => gate.close());
+  const s3 = new S3Client({
+    endpoint: s3rver.endpoint,
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+  cleanups.push(async () => s3.destroy());
+  await s3.send(new CreateBucketCommand({ Bucket: "out" }));
+  const dataDir = join(dir, "data");
+  mkdirSync(dataDir);
+  const env = {
+    SLUICE_DATA_DIR: dataDir,
+    SLUICE_S3_ENDPOINT: gate.endpoint,
+    SLUICE_S3_ACCESS_KEY_ID: "S3RVER",
+    SLUICE_S3_SECRET_ACCESS_KEY: "S3RVER",
+    SLUICE_LEASE_MS: "2000",
+    SLUICE_HEARTBEAT_MS: "200",
+    SLUICE_REAP_INTERVAL_MS: "500",
+    SLUICE_SALESFORCE_EVENT_BATCH_EVENTS: "100",
+    SLUICE_SALESFORCE_EVENT_BATCH_MS: "300",
+  };
+  let subscribed = 0;
+  const onLine = (l: string) => {
+    if (l.includes("subscribed to the change event channel")) subscribed++;
+  };
+  let server: ServerProcess = await spawnServer([], env, onLine);
+  cleanups.push(() => server.kill("SIGKILL"));
+  await createEventFlow(server.client, fake, dataDir, "ev");
+  await server.client.send(new StartFlowCommand({ flowName: "ev" }));
+  await waitFor(async () => subscribed >= 1, "the subscription");
+
+  const made: { replayId: number; name: string }[] = [];
+  // "before" first: no batch has succeeded yet, so no replay id is stored and the resume replays all
+  // retained events from the batch's first one.
+  for (const phase of ["before", "after"] as const) {
+    const held = gate.holdNext(isBatchPut, phase);
+    made.push(...makeChanges(fake, 4, phase));
+    const put = await held;
+    const heldRun = /^\/out\/events\/ev\/([^/]+)\//.exec(put.url)?.[1];
+    assert.ok(heldRun, put.url);
+    const stored = (await objects(s3)).filter((o) => o.key.includes(heldRun));
+    assert.equal(stored.length, phase === "after" ? 1 : 0, `${phase}: S3 holds the batch's object or not`);
+    const [run] = (await eventRuns(server.client, "ev")).filter((r) => r.executionId === heldRun);
+    assert.equal(run?.executionStatus, "InProgress", "the run had not ended when the node died");
+    await server.kill("SIGKILL");
+
+    made.push(...makeChanges(fake, 2, `${phase}-down`));
+    subscribed = 0;
+    server = await spawnServer([], env, onLine);
+    made.push(...makeChanges(fake, 2, `${phase}-later`));
+    const want = made.map((m) => m.replayId).sort((a, b) => a - b);
+    await waitFor(async () => {
+      const got = (await objects(s3)).flatMap((o) => o.records.map((r) => Number(r.ReplayId)));
+      return got.length >= want.length && want.every((id) => got.includes(id));
+    }, `${phase}: every change in S3`);
+    const runs = await waitFor(async () => {
+      const r = await eventRuns(server.client, "ev");
+      return r.every((x) => x.executionStatus === "Successful") && r;
+    }, `${phase}: every batch run Successful`);
+    const all = await objects(s3);
+    const got = all.flatMap((o) => o.records.map((r) => Number(r.ReplayId))).sort((a, b) => a - b);
+    assert.deepEqual(got, want, `${phase}: each change exactly once`);
+    const names = all.flatMap((o) => o.records.map((r) => String(r.Name))).sort();
+    assert.deepEqual(names, made.map((m) => m.name).sort(), `${phase}: the changes' contents`);
+    const resumed = runs.find((r) => r.executionId === heldRun);
+    assert.equal(resumed?.executionStatus, "Successful", "the interrupted batch's own run finished it");
+    for (const r of runs) {
+      const inS3 = all
+        .filter((o) => o.key.includes(r.executionId!))
+        .reduce((n, o) => n + o.records.length, 0);
+      assert.equal(r.executionResult?.recordsProcessed, inS3, `run ${r.executionId}: counts = S3`);
+    }
+  }
+});
