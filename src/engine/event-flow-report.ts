@@ -25,7 +25,7 @@ export async function emitEventFlowReport(
 ): Promise<boolean> {
   const until = Math.floor(now / intervalMs) * intervalMs;
   return store.db.transaction().execute(async (trx) => {
-    const closed = await closeReportWindow(trx, flow.account_id, flow.flow_name, until);
+    const closed = await closeReportWindow(trx, store.caps, flow.account_id, flow.flow_name, until);
     if (!closed) return false;
     const event = buildEventFlowReport(flow, closed.from, until, closed.totals, now);
     await trx

@@ -5,6 +5,7 @@
  * same window twice, as the scheduler fires each tick once.
  */
 import type { Kysely } from "kysely";
+import type { StoreCapabilities } from "./open-store.ts";
 import type { Database } from "./schema.ts";
 
 export interface WindowTotals {
@@ -22,6 +23,7 @@ export interface WindowTotals {
  */
 export async function closeReportWindow(
   trx: Kysely<Database>,
+  caps: Pick<StoreCapabilities, "interleave">,
   accountId: string,
   flowName: string,
   until: number,
@@ -42,6 +44,7 @@ export async function closeReportWindow(
     .where("flow_name", "=", flowName)
     .where((eb) => (from === null ? eb("report_from", "is", null) : eb("report_from", "=", from)))
     .executeTakeFirst();
+  await caps.interleave?.("event-flow-report", trx);
   // Another node closed it first; a row from before the column existed starts its first window now.
   if (Number(moved.numUpdatedRows) === 0 || from === null) return undefined;
   const runs = await trx

@@ -29,7 +29,13 @@ export interface StoreCapabilities {
  * behind it (SQLite), so every interleaving of a race can be produced on purpose (fault injection,
  * the race tests).
  */
-export type TxPoint = "cancel-runs" | "end-run" | "claim-run" | "create-run" | "delete-flow";
+export type TxPoint =
+  | "cancel-runs"
+  | "end-run"
+  | "claim-run"
+  | "create-run"
+  | "delete-flow"
+  | "event-flow-report";
 export type InterleaveHook = (point: TxPoint, trx: Kysely<Database>) => Promise<void>;
 
 /** Cross-process signals: a run was queued; runs were cancelled (payload: JSON array of ids). */

@@ -29,10 +29,13 @@ interface Client {
 
 export class CometD {
   private readonly clients = new Map<string, Client>();
+  /** Events handed to clients in /meta/connect answers, over all clients. */
+  sent = 0;
 
   constructor(
     private readonly bus: EventBus,
     private readonly timeoutMs: () => number,
+    private readonly maxPerConnect: () => number = () => 0,
   ) {
     bus.onEvent((_entity, m) => {
       for (const c of this.clients.values()) {
@@ -179,7 +182,9 @@ export class CometD {
         client.wake = done;
       });
     }
-    const events = client.queue.splice(0);
+    const max = this.maxPerConnect();
+    const events = client.queue.splice(0, max > 0 ? max : client.queue.length);
+    this.sent += events.length;
     return [...events, { ...base, successful: true, advice: this.advice() }];
   }
 }

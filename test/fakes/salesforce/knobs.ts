@@ -30,6 +30,8 @@ export interface Knobs {
   dailyApiLimit: number;
   /** How long /meta/connect is held open waiting for events (Salesforce: 110 s). */
   cometdTimeoutMs: number;
+  /** At most this many events in one /meta/connect answer (0: every queued event), the rest in the next. */
+  cometdMaxEventsPerConnect: number;
   /** Change events kept for replay (Salesforce keeps 72 hours). */
   eventRetentionMs: number;
   eventRetentionCount: number;
@@ -54,6 +56,7 @@ export const DEFAULT_KNOBS: Knobs = {
   accessTokenTtlMs: 2 * 3600_000,
   dailyApiLimit: 100_000,
   cometdTimeoutMs: 110_000,
+  cometdMaxEventsPerConnect: 0,
   eventRetentionMs: 72 * 3600_000,
   eventRetentionCount: 100_000,
   countOffset: 0,

@@ -73,6 +73,8 @@ export interface FakeSalesforce {
   /** Drops all but the newest `keepLast` change events from retention. */
   expireEvents(keepLast: number): void;
   latestReplayId(): number;
+  /** Change events handed to Streaming API clients so far (in /meta/connect answers). */
+  cometdEventsSent(): number;
   calls(): CallRecord[];
   clearCalls(): void;
   apiUsage(): number;
@@ -107,7 +109,11 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
     () => knobs.apiVersion,
     () => ({ ms: knobs.eventRetentionMs, count: knobs.eventRetentionCount }),
   );
-  const cometd = new CometD(bus, () => knobs.cometdTimeoutMs);
+  const cometd = new CometD(
+    bus,
+    () => knobs.cometdTimeoutMs,
+    () => knobs.cometdMaxEventsPerConnect,
+  );
   const rest = new RestApi(
     org,
     () => knobs.restDefaultBatchSize,
@@ -177,6 +183,7 @@ export async function startFakeSalesforce(opts: FakeOptions = {}): Promise<FakeS
     failNextIngestJob: (m) => bulkIngest.failNextJob(m),
     expireEvents: (keepLast) => bus.trim(now(), keepLast),
     latestReplayId: () => bus.latestReplayId(),
+    cometdEventsSent: () => cometd.sent,
     calls: () => [...log],
     clearCalls: () => {
       log = [];
