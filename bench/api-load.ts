@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { percentile } from "./stats.ts";
@@ -38,6 +39,8 @@ const signer = new SignatureV4({
 
 export interface LoadResult {
   requests: number;
+  /** Requests sent, the warm-up's included. */
+  sent: number;
   errors: number;
   rps: number;
   p50Ms: number;
@@ -90,6 +93,7 @@ export async function loadTest(
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   let errors = 0;
+  let sent = 0;
   let bodyBytes = 0;
   const warmEnd = performance.now() + warmupMs;
   const end = warmEnd + seconds * 1000;
@@ -98,6 +102,7 @@ export async function loadTest(
       const t0 = performance.now();
       const res = await signedPost(agent, base, path, json).catch(() => undefined);
       const t1 = performance.now();
+      sent++;
       if (t0 < warmEnd) continue;
       if (res?.status !== 200) errors++;
       else {
@@ -110,6 +115,7 @@ export async function loadTest(
   agent.destroy();
   return {
     requests: latencies.length,
+    sent,
     errors,
     rps: latencies.length / seconds,
     p50Ms: percentile(latencies, 50),
@@ -120,6 +126,8 @@ export async function loadTest(
 
 export interface ServerChild {
   url: string;
+  /** CPU time the server process has used so far (ms; Linux /proc, else undefined). */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -143,6 +151,7 @@ export function startServerChild(script: string, args: string[], cwd: string): P
       const { url } = JSON.parse(line) as { url: string };
       resolve({
         url,
+        cpuMs: () => processCpuMs(p.pid),
         stop: async () => {
           p.kill("SIGTERM");
           await exited;
@@ -152,4 +161,14 @@ export function startServerChild(script: string, args: string[], cwd: string): P
     p.on("error", reject);
     p.on("exit", (code) => reject(new Error(`${script} exited ${code} before it was ready: ${err}`)));
   });
+}
+
+/** utime + stime of a process from /proc/<pid>/stat, in ms (clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }

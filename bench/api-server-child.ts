@@ -5,6 +5,9 @@
  *   api-server-child.ts sluice <dataDir> <flows> <runs> <hotFlow>
  *     Sluice with throttling out of the way, seeded with `flows` flows (named <hotFlow prefix>-0000,
  *     -0001, …) and `runs` execution records.
+ *   api-server-child.ts reuse <dataDir> <apiCacheMb>
+ *     Sluice again on a data dir the first mode seeded, with SLUICE_API_CACHE_MB set (0: every request
+ *     reads the store).
  *   api-server-child.ts bare <bodies.json>
  *     The baseline: a bare node:http server answering every request with a fixed body (the bytes
  *     Sluice answered for that path, from bodies.json), after reading the request body.
@@ -17,9 +20,9 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StartFlowCommand } from "@aws-sdk/client-appflow";
-import { loadConfig } from "../src/config.ts";
+import { type ConfigOverrides, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
-import { startSluice } from "../src/main.ts";
+import { type Sluice, startSluice } from "../src/main.ts";
 import type { RunsTable } from "../src/store/schema.ts";
 import { createS3ToS3Flow, isTerminal, makeBucket, runRecord, writeCsv } from "../test/helpers/flows.ts";
 import { appflowClient } from "../test/helpers/server.ts";
@@ -36,17 +39,7 @@ async function sluiceServer([dataDir, flowsArg, runsArg, hot]: string[]): Promis
   const runs = Number(runsArg);
   if (!dataDir || !(flows > 0) || !(runs > 0))
     throw new Error("usage: api-server-child.ts sluice <dataDir> <flows> <runs> [hotFlow]");
-  const config = loadConfig(
-    {
-      port: 0,
-      dataDir,
-      logLevel: "silent",
-      throttle: { readRate: { rate: 1e6, burst: 1e6 }, writeRate: { rate: 1e6, burst: 1e6 } },
-      limits: { maxFlowsPerAccount: Math.max(1_000, flows) },
-    },
-    {},
-  );
-  const sluice = await startSluice(config, createLogger("silent"));
+  const sluice = await start(dataDir, { limits: { maxFlowsPerAccount: Math.max(1_000, flows) } });
   const client = appflowClient(sluice.url);
   await writeCsv(dataDir, "api-in", "data/data.csv", 1);
   makeBucket(dataDir, "api-out");
@@ -59,6 +52,30 @@ async function sluiceServer([dataDir, flowsArg, runsArg, hot]: string[]): Promis
   const template = await oneRealRun(client, sluice.app.store.db);
   await cloneRuns(sluice.app.store.db, template, flows, runs);
   client.destroy();
+  serve(sluice);
+}
+
+async function reuseServer([dataDir, cacheMb]: string[]): Promise<void> {
+  if (!dataDir || cacheMb === undefined)
+    throw new Error("usage: api-server-child.ts reuse <dataDir> <apiCacheMb>");
+  serve(await start(dataDir, { apiCacheMb: Number(cacheMb) }));
+}
+
+function start(dataDir: string, over: ConfigOverrides) {
+  const config = loadConfig(
+    {
+      port: 0,
+      dataDir,
+      logLevel: "silent",
+      throttle: { readRate: { rate: 1e6, burst: 1e6 }, writeRate: { rate: 1e6, burst: 1e6 } },
+      ...over,
+    },
+    {},
+  );
+  return startSluice(config, createLogger("silent"));
+}
+
+function serve(sluice: Sluice): void {
   ready(sluice.url);
   const stop = () => void sluice.stop(0).then(() => process.exit(0));
   process.on("SIGTERM", stop);
@@ -141,7 +158,10 @@ function bareServer([file]: string[]): void {
 }
 
 const [mode, ...args] = process.argv.slice(2);
-(async () => (mode === "bare" ? bareServer(args) : sluiceServer(args)))().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+(async () =>
+  mode === "bare" ? bareServer(args) : mode === "reuse" ? reuseServer(args) : sluiceServer(args))().catch(
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

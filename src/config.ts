@@ -39,8 +39,14 @@ export interface Config {
     batchRows: number;
     redshiftBatchRows: number;
     sourceParallelism: number;
+    /** Linux nice value of run threads: the API and the run control go first when the cores are busy. */
+    runNice: number;
+    /** Old-space limit of one run's thread (MB). */
+    runHeapMb: number;
   };
   limits: { maxFlowsPerAccount: number; maxActiveRunsPerAccount: number; idempotencyMs: number };
+  /** Memory for answers of hot read operations, kept until the next store write (SQLite only; 0: none). */
+  apiCacheMb: number;
   webhooks: string[];
   /** API rate limits (token buckets per account and operation); see api/protocol/throttle.ts. */
   throttle: Partial<ThrottleConfig>;
@@ -87,9 +93,12 @@ export const settings: Record<string, Setting> = {
   "engine.batchRows": { env: ["SLUICE_BATCH_ROWS"], default: 5_000, ...int(1, 1_000_000), doc: "records per pipeline batch (a cancel checkpoint)" },
   "engine.redshiftBatchRows": { env: ["SLUICE_REDSHIFT_BATCH_ROWS"], default: 10_000, ...int(1, 1_000_000), doc: "rows per committed Redshift/PostgreSQL batch" },
   "engine.sourceParallelism": { env: ["SLUICE_SOURCE_PARALLELISM"], default: 4, ...int(1, 64), doc: "source objects read at once" },
+  "engine.runNice": { env: ["SLUICE_RUN_NICE"], default: 10, ...int(0, 19), doc: "CPU priority of run threads (Linux nice; 0: same as the API's)" },
+  "engine.runHeapMb": { env: ["SLUICE_RUN_HEAP_MB"], default: 256, ...int(32, 65_536), doc: "heap limit of one run's thread (MB); a run that needs more ends Error" },
   "limits.maxFlowsPerAccount": { env: ["SLUICE_MAX_FLOWS"], default: 1_000, ...int(1, 1_000_000), doc: "flows per account" },
   "limits.maxActiveRunsPerAccount": { env: ["SLUICE_MAX_ACTIVE_RUNS"], default: 1_000, ...int(1, 1_000_000), doc: "runs in progress per account" },
   "limits.idempotencyMs": { env: ["SLUICE_IDEMPOTENCY_MS"], default: 8 * 3600_000, ...ms(1), doc: "how long a clientToken is remembered" },
+  apiCacheMb: { env: ["SLUICE_API_CACHE_MB"], default: 4, ...int(0, 1024), doc: "memory for ListFlows/DescribeFlowExecutionRecords answers, reused until the next write (SQLite; 0: off)" },
   webhooks: { flag: "--webhook", env: ["SLUICE_WEBHOOKS"], default: [], ...list(url(HTTP_SCHEMES)), doc: "URLs that receive AppFlow run reports (comma-separated in the env)" },
   "throttle.readRate.rate": { env: ["SLUICE_THROTTLE_READ_RATE"], default: 50, ...int(1, 1_000_000), doc: "read requests per second per account and operation" },
   "throttle.readRate.burst": { env: ["SLUICE_THROTTLE_READ_BURST"], default: 100, ...int(1, 1_000_000), doc: "read request burst" },

@@ -110,7 +110,12 @@ async function run(config: Config, log: Logger, parts: Parts): Promise<Sluice> {
   const throttle = new Throttle(config.throttle, () => performance.now());
   const app = { config, store, secrets, credentials, log, metrics, now, throttle } as App;
   // The record pipeline runs in worker threads; this thread keeps the API, the store and the leases.
-  const threads = threadExecutor({ logLevel: log.level, idleThreads: config.engine.workers });
+  const threads = threadExecutor({
+    logLevel: log.level,
+    idleThreads: config.engine.workers,
+    nice: config.engine.runNice,
+    heapMb: config.engine.runHeapMb,
+  });
   app.workers = new WorkerPool(
     store,
     config.engine,

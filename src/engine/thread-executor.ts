@@ -24,6 +24,13 @@ export interface ThreadExecutorOptions {
   executor?: URL;
   /** Finished threads kept for later runs (the pool's worker count is the useful bound). */
   idleThreads: number;
+  /**
+   * Added to the nice value of each run's thread (Linux; capped at 19): the main thread (API, heartbeats,
+   * cancels) gets a core first when runs keep every core busy. 0 leaves it alone; ignored off Linux.
+   */
+  nice?: number;
+  /** Old-space limit of each run's thread (MB); a run that needs more ends Error. Default: V8's. */
+  heapMb?: number;
 }
 
 export interface ThreadExecutor {
@@ -37,9 +44,13 @@ const tsxApi = import.meta.resolve("tsx/esm/api");
 // A thread starts with no loader: this bootstrap registers tsx in it before loading the TypeScript
 // entry, the same way bin/sluice.js does for the main thread (`--import tsx` in a worker's execArgv
 // is not applied before its entry module on Node 20).
+// The thread lowers its own priority first (a Linux thread is a task with its own nice value, set by
+// its id), so even loading code yields to the main thread.
 const bootstrap = new URL(
   `data:text/javascript,${encodeURIComponent(
-    `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(threadEntry)});`,
+    `import { readlinkSync } from "node:fs"; import { getPriority, setPriority } from "node:os"; import { workerData } from "node:worker_threads";
+if (workerData.nice > 0) { try { const tid = Number(readlinkSync("/proc/thread-self").split("/").pop()); setPriority(tid, Math.min(19, getPriority(tid) + workerData.nice)); } catch {} }
+const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(threadEntry)});`,
   )}`,
 );
 
@@ -47,7 +58,11 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
   const executor = (opts.executor ?? new URL("./run-executor.ts", import.meta.url)).href;
   const idle: Worker[] = [];
   const spawn = () => {
-    const t = new Worker(bootstrap, { execArgv: [], workerData: { executor } });
+    const t = new Worker(bootstrap, {
+      execArgv: [],
+      workerData: { executor, nice: opts.nice ?? 0 },
+      ...(opts.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.heapMb } } : {}),
+    });
     t.unref(); // an idle thread doesn't keep the process alive
     // A thread that fails while idle (it couldn't load) is dropped; a run that takes it sees the exit.
     t.once("error", () => {
@@ -135,10 +150,11 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
       };
       const onError = (err: Error) => {
         deps.log.error({ err, executionId: run.execution_id }, "a run's worker thread failed");
-        settle(
-          { status: "Error", errorMessage: "internal error while running the flow", counts: lastCounts },
-          false,
-        );
+        const outOfMemory = (err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
+        const errorMessage = outOfMemory
+          ? `the flow run needed more memory than a run may use (SLUICE_RUN_HEAP_MB, ${opts.heapMb ?? "V8's default"} MB)`
+          : "internal error while running the flow";
+        settle({ status: "Error", errorMessage, counts: lastCounts }, false);
       };
       const onExit = () => {
         if (!terminated)

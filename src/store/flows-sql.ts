@@ -27,6 +27,21 @@ export async function getFlow(db: Kysely<Database>, accountId: string, flowName:
     .executeTakeFirst();
 }
 
+/** Whether the flow exists, without reading its row (its definition is kilobytes). */
+export async function flowExists(
+  db: Kysely<Database>,
+  accountId: string,
+  flowName: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("flows")
+    .select("flow_name")
+    .where("account_id", "=", accountId)
+    .where("flow_name", "=", flowName)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function countFlows(db: Kysely<Database>, accountId: string): Promise<number> {
   const r = await db
     .selectFrom("flows")

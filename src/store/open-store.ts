@@ -21,6 +21,12 @@ export interface StoreCapabilities {
   channel?: (topic: NotifyTopic) => string;
   /** The embedder's hook at each transaction's decision point (see TxPoint); none by default. */
   interleave?: InterleaveHook;
+  /**
+   * SQLite: a number that changes with every statement that may write (this process is the database's
+   * only writer), so an answer read at one version is current while the version is the same.
+   * PostgreSQL: absent (other nodes write).
+   */
+  dataVersion?: () => number;
 }
 
 /**
@@ -112,13 +118,14 @@ function openSqlite(dataDir: string, log: QueryLog): Store {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
+  const database = withStatementCache(sqlite);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new SqliteDialect({ database }),
     ...(log ? { log } : {}),
   });
   return {
     db,
-    caps: { dialect: "sqlite", skipLocked: false },
+    caps: { dialect: "sqlite", skipLocked: false, dataVersion: () => database.writes },
     close: () => db.destroy(),
   };
 }
@@ -175,11 +182,14 @@ async function openPostgres(url: string, schema: string | undefined, log: QueryL
 
 /**
  * Kysely prepares every query anew; preparing is a large part of a small query's cost on SQLite.
- * Statements are reused by SQL text (Kysely runs one query at a time on this connection).
+ * Statements are reused by SQL text (Kysely runs one query at a time on this connection). Kysely
+ * prepares each statement right before it runs it, in the same synchronous call, so counting the
+ * statements that may write as they are prepared counts the writes (the store's data version).
  */
 function withStatementCache(sqlite: SQLite.Database) {
   const cache = new Map<string, SQLite.Statement>();
-  return {
+  const out = {
+    writes: 0,
     close: () => sqlite.close(),
     prepare(sqlText: string) {
       let stmt = cache.get(sqlText);
@@ -189,7 +199,11 @@ function withStatementCache(sqlite: SQLite.Database) {
         stmt = sqlite.prepare(sqlText);
         cache.set(sqlText, stmt);
       }
+      // BEGIN and COMMIT are read-only to SQLite; the writes between them are counted, and a reader
+      // can't run between them (one connection, held by the transaction).
+      if (!stmt.readonly) out.writes++;
       return stmt;
     },
   };
+  return out;
 }

@@ -4,10 +4,14 @@
  * - flow "stuck-destination": the real pipeline (executeRun) with the S3 destination replaced, in
  *   this thread only, by one that takes the first batch (committing nothing) and blocks the thread
  *   forever in the second write;
+ * - flow "nice": ends Successful with its thread's nice value as recordsProcessed (Linux);
+ * - flow "hog": keeps allocating until its thread runs out of heap;
  * - any other flow: checkpoints once and ends Successful.
  * A blocked thread reacts to no message and no AbortSignal: only `worker.terminate()` stops it, as with
  * a destination stuck in native code or in a loop.
  */
+import { readlinkSync } from "node:fs";
+import { getPriority } from "node:os";
 import { getConnector } from "../../src/connectors/registry.ts";
 import type { Destination, DestinationWriter } from "../../src/connectors/types.ts";
 import { type PipelineExecutor, executeRun as realExecuteRun } from "../../src/engine/run-executor.ts";
@@ -15,6 +19,15 @@ import { type PipelineExecutor, executeRun as realExecuteRun } from "../../src/e
 const blockForever = (): never => {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0, 50);
+};
+
+const zero = {
+  recordsProcessed: 0,
+  recordsWritten: 0,
+  recordsDropped: 0,
+  bytesProcessed: 0,
+  bytesWritten: 0,
+  putFailures: 0,
 };
 
 const deafDestination: Destination = {
@@ -36,6 +49,14 @@ export const executeRun: PipelineExecutor = async (run, handle, deps) => {
     if (!s3) throw new Error("no S3 destination");
     s3.create = () => deafDestination;
     return realExecuteRun(run, handle, deps);
+  }
+  if (run.flow_name === "hog") {
+    const kept: number[][] = [];
+    for (;;) kept.push(Array.from({ length: 100_000 }, (_, i) => i * 1.5));
+  }
+  if (run.flow_name === "nice") {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    return { status: "Successful", counts: { ...zero, recordsProcessed: getPriority(tid) } };
   }
   const counts = {
     recordsProcessed: 7,

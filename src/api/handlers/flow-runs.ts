@@ -1,10 +1,10 @@
 /** StartFlow, StopFlow, CancelFlowExecutions, DescribeFlowExecutionRecords. */
 import { randomUUID } from "node:crypto";
 import type { App, Caller } from "../../app.ts";
-import { ConflictError, UnsupportedOperationError } from "../../domain/errors.ts";
+import { ConflictError, ResourceNotFoundError, UnsupportedOperationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
 import { resetSubscription } from "../../store/event-subscriptions-sql.ts";
-import type { FlowRow } from "../../store/flows-sql.ts";
+import { type FlowRow, flowExists } from "../../store/flows-sql.ts";
 import { withToken } from "../../store/idempotency-sql.ts";
 import { createRun } from "../../store/runs/create-run.ts";
 import { listRuns } from "../../store/runs/list-runs.ts";
@@ -135,7 +135,8 @@ export async function describeFlowExecutionRecords(
   caller: Caller,
   input: { flowName: string; maxResults?: number; nextToken?: string },
 ) {
-  await mustGetFlow(app, caller, input.flowName);
+  if (!(await flowExists(app.store.db, caller.accountId, input.flowName)))
+    throw new ResourceNotFoundError(`Flow ${input.flowName} does not exist`);
   const limit = input.maxResults ?? 20;
   const after = decodeToken<{ c: number; i: string }>(input.nextToken, { c: "number", i: "string" });
   const rows = await listRuns(

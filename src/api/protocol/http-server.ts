@@ -12,6 +12,7 @@ import { toErrorResponse } from "./error-mapping.ts";
 import type { OperationName } from "./operations.ts";
 import { authorize } from "./policy.ts";
 import { resourceArnFor } from "./resource-arn.ts";
+import { ResponseCache } from "./response-cache.ts";
 import { parseQuery, route } from "./router.ts";
 import { toWireJson } from "./serialize.ts";
 import { verifySigV4 } from "./sigv4-verify.ts";
@@ -30,13 +31,19 @@ export function requestListener(
   app: App,
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const cache = new ResponseCache(app.store.caps.dataVersion, app.config.apiCacheMb * 1024 * 1024);
   return (req, res) => {
     if (extra?.(req, res)) return;
-    void handle(app, req, res);
+    void handle(app, cache, req, res);
   };
 }
 
-async function handle(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  app: App,
+  cache: ResponseCache,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const requestId = randomUUID();
   const started = performance.now();
   let operation: OperationName | undefined;
@@ -73,8 +80,17 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse): Prom
     const merged = { ...raw, ...r.pathParams, ...queryMembers(operation, query) };
     const input = parseInput(operation, merged);
     authorize(credential, `appflow:${operation}`, resourceArnFor(operation, input, caller));
+    const key = cache.keyOf(operation, accountId, input);
+    const cached = key === undefined ? undefined : cache.get(key);
+    if (cached !== undefined) {
+      send(res, 200, requestId, cached);
+      return;
+    }
+    const readAt = cache.now();
     const output = await handlers[operation](app, caller, input as never);
-    send(res, 200, requestId, toWireJson(output ?? {}));
+    const answer = Buffer.from(toWireJson(output ?? {}));
+    if (key !== undefined) cache.set(key, readAt, answer);
+    send(res, 200, requestId, answer);
   } catch (err) {
     const e = toErrorResponse(err, requestId, app.log);
     status = e.status;
@@ -99,7 +115,7 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse): Prom
   }
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: string): void {
+function send(res: ServerResponse, status: number, requestId: string, body: string | Buffer): void {
   res.writeHead(status, {
     "content-type": "application/json",
     "x-amzn-RequestId": requestId,
