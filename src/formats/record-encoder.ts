@@ -12,11 +12,28 @@ export interface ByteSink {
   write(chunk: Buffer): void;
 }
 
+export interface CloseOptions {
+  /** Aborts a long close (the Parquet file being written); nothing reaches the sink after it. */
+  signal?: AbortSignal;
+  /**
+   * Awaited after each chunk a close pushes to the sink, so that a large file is uploaded in parts as
+   * it is handed over instead of being held whole in memory.
+   */
+  drain?: () => Promise<void>;
+}
+
 export interface RecordEncoder {
   /** Encodes rows aligned to `fields`; every call to one encoder must pass the same `fields`. */
   write(fields: string[], rows: FieldValue[][]): Promise<void>;
   /** Writes any trailer (the Parquet footer) and flushes everything to the sink. */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+  /** Releases what an unfinished encoder holds (temp tables, files); safe to call at any time. */
+  discard?(): Promise<void>;
+  /**
+   * Bytes of values held by the encoder that have not reached the sink yet (uncompressed), for
+   * encoders that hold a whole object until close; the caller scales it to estimate the object's size.
+   */
+  pendingBytes?(): number;
 }
 
 export type OutputFileType = "CSV" | "JSON" | "PARQUET";
@@ -24,6 +41,8 @@ export type OutputFileType = "CSV" | "JSON" | "PARQUET";
 export interface EncoderOptions {
   /** Parquet only: keep number/boolean column types instead of writing every column as a string. */
   preserveSourceDataTyping?: boolean;
+  /** Parquet only: where DuckDB's spill files and the file being written go (default: the OS temp dir). */
+  tempDir?: string;
 }
 
 export function createEncoder(
@@ -37,7 +56,7 @@ export function createEncoder(
     case "JSON":
       return new JsonLinesEncoder(sink);
     case "PARQUET":
-      return new ParquetEncoder(sink, options.preserveSourceDataTyping ?? false);
+      return new ParquetEncoder(sink, options.preserveSourceDataTyping ?? false, options.tempDir);
   }
 }
 

@@ -50,6 +50,8 @@ export interface S3WriterOptions {
   /** Objects open at once (one per partition value at most); the least recently written is completed. */
   maxOpenObjects: number;
   preserveSourceDataTyping: boolean;
+  /** Where the Parquet writer's temp files go (default: the OS temp dir). */
+  tempDir?: string;
 }
 
 interface OpenObject {
@@ -68,6 +70,8 @@ export class S3DestinationWriter implements DestinationWriter {
   private readonly folder: string;
   /** Part uploads stop on either signal; built once, as both signals live as long as the run. */
   private readonly uploads: AbortSignal;
+  /** Bytes written per byte of values held by an encoder, from the last completed object (see estimatedSize). */
+  private compression = 1;
 
   constructor(
     private readonly store: ObjectStore,
@@ -103,7 +107,8 @@ export class S3DestinationWriter implements DestinationWriter {
       await obj.encoder.write(batch.fields, rows);
       obj.records += rows.length;
       await obj.upload.flushParts(this.uploads);
-      const full = this.options.targetBytes !== undefined && obj.upload.bytes >= this.options.targetBytes;
+      const full =
+        this.options.targetBytes !== undefined && this.estimatedSize(obj) >= this.options.targetBytes;
       if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
         await this.complete(partition, obj, hardSignal);
       }
@@ -119,8 +124,19 @@ export class S3DestinationWriter implements DestinationWriter {
   async abort(): Promise<WriteProgress> {
     const objects = [...this.open.values()];
     this.open.clear();
-    await Promise.all(objects.map((o) => o.upload.abort().catch(() => {})));
+    await Promise.all(
+      objects.flatMap((o) => [o.upload.abort().catch(() => {}), o.encoder.discard?.().catch(() => {})]),
+    );
     return { ...this.progress };
+  }
+
+  /**
+   * The object's size so far: what reached the upload, plus what the encoder still holds (the Parquet
+   * writer holds the whole object until it is completed) scaled by the compression of this run's last
+   * completed object — before the first, uncompressed, so the first file comes out smaller, never larger.
+   */
+  private estimatedSize(obj: OpenObject): number {
+    return obj.upload.bytes + (obj.encoder.pendingBytes?.() ?? 0) * this.compression;
   }
 
   private start(partition: string, fields: string[]): OpenObject {
@@ -129,6 +145,7 @@ export class S3DestinationWriter implements DestinationWriter {
     const upload = new ObjectUpload(this.store, bucket, key);
     const encoder = createEncoder(fileType, upload, {
       preserveSourceDataTyping: this.options.preserveSourceDataTyping,
+      tempDir: this.options.tempDir,
     });
     const obj = { upload, encoder, fields: [...fields], records: 0 };
     this.open.set(partition, obj);
@@ -137,7 +154,11 @@ export class S3DestinationWriter implements DestinationWriter {
 
   private async complete(partition: string, obj: OpenObject, signal: AbortSignal): Promise<void> {
     this.ctx.signal.throwIfAborted(); // cancelled: no new commit starts (abort() drops the open objects)
-    await obj.encoder.close();
+    const pending = obj.encoder.pendingBytes?.() ?? 0;
+    const before = obj.upload.bytes;
+    // Writing the file is not yet a commit: a cancel stops it, as it stops part uploads.
+    await obj.encoder.close({ signal: this.uploads, drain: () => obj.upload.flushParts(this.uploads) });
+    if (pending > 0) this.compression = (obj.upload.bytes - before) / pending;
     await obj.upload.complete(signal);
     this.open.delete(partition);
     this.progress.recordsWritten += obj.records;

@@ -1,4 +1,5 @@
 /** S3 as a flow destination: resolves the flow's S3 settings into an S3DestinationWriter. */
+import { join } from "node:path";
 import { ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
 import type { OutputFileType } from "../../formats/record-encoder.ts";
@@ -29,6 +30,7 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
         targetBytes: targetMb !== undefined && targetMb > 0 ? targetMb * MB : undefined,
         maxOpenObjects: ctx.env.s3.maxOpenObjects ?? DEFAULT_MAX_OPEN_OBJECTS,
         preserveSourceDataTyping: format.preserveSourceDataTyping ?? false,
+        tempDir: join(ctx.env.dataDir, "tmp", "parquet"),
         layout: {
           bucketPrefix: props.bucketPrefix,
           flowName: ctx.flow.flowName,

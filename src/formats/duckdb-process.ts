@@ -1,0 +1,148 @@
+/**
+ * DuckDB runs in a child process of its own, one per thread that writes Parquet (started on first use,
+ * kept for the thread's later objects and runs), never in the run's thread. A run's thread is terminated
+ * when it ignores a forced cancel, and terminating a Node thread while a DuckDB call of
+ * @duckdb/node-api is in flight aborts the whole process (measured: "terminate called after throwing
+ * an instance of 'Napi::Error'"). A child process is unaffected: when its parent thread is terminated
+ * its stdin closes and it exits, and a cancel interrupts its statement. It gets no environment (no
+ * secrets), a capped memory (spilling to the temp directory beyond it), and files named after its pid,
+ * so the files of a process that died mid-write are recognised and removed by the next one.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { ConnectorServerError } from "../domain/errors.ts";
+
+/** The rows of the files being written and the COPY's buffers; beyond it DuckDB spills to disk. */
+const MEMORY_LIMIT = "192MB";
+const CHILD = fileURLToPath(new URL("./duckdb-child.ts", import.meta.url));
+
+interface Job {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class DuckdbProcess {
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 1;
+  private stderr = "";
+  private exited: Error | undefined;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
+
+  get alive(): boolean {
+    return this.exited === undefined;
+  }
+
+  /** Files of this process's jobs start with this, so they are removed with it. */
+  get filePrefix(): string {
+    return `${this.child.pid}-`;
+  }
+
+  static start(tempDir: string): Promise<DuckdbProcess> {
+    mkdirSync(tempDir, { recursive: true });
+    removeStale(tempDir);
+    const threads = String(Math.max(1, Math.min(availableParallelism(), 4)));
+    const child = spawn(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), CHILD, tempDir, threads, MEMORY_LIMIT],
+      { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } },
+    );
+    const p = new DuckdbProcess(child);
+    return new Promise((resolve, reject) => {
+      child.stderr.on("data", (d: Buffer) => {
+        p.stderr = (p.stderr + d.toString()).slice(-2000);
+      });
+      child.on("error", reject);
+      child.on("exit", (code, signal) => {
+        p.exited = new ConnectorServerError(
+          `The DuckDB process writing Parquet exited (${signal ?? `code ${code}`}): ${p.stderr.trim()}`,
+        );
+        for (const job of p.jobs.values()) job.reject(p.exited);
+        p.jobs.clear();
+        reject(p.exited);
+      });
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        const m = JSON.parse(line) as { ready?: true; id?: number; ok?: boolean; error?: string };
+        if (m.ready) {
+          p.idle();
+          return resolve(p);
+        }
+        const job = p.jobs.get(m.id!);
+        if (!job) return;
+        p.jobs.delete(m.id!);
+        if (p.jobs.size === 0) p.idle();
+        if (m.ok) job.resolve();
+        else job.reject(new ConnectorServerError(`Writing the Parquet file failed: ${m.error}`));
+      });
+    });
+  }
+
+  /** Runs one statement; the signal interrupts it (the promise then rejects with the signal's reason). */
+  run(sql: string, signal?: AbortSignal): Promise<void> {
+    if (this.exited) return Promise.reject(this.exited);
+    signal?.throwIfAborted();
+    const id = this.nextId++;
+    const done = new Promise<void>((resolve, reject) => this.jobs.set(id, { resolve, reject }));
+    this.busy();
+    this.child.stdin.write(`${JSON.stringify({ id, sql })}\n`);
+    if (!signal) return done;
+    const cancel = () => this.child.stdin.write(`${JSON.stringify({ cancel: id })}\n`);
+    signal.addEventListener("abort", cancel, { once: true });
+    return done
+      .then(
+        () => signal.throwIfAborted(),
+        (e) => {
+          throw signal.aborted ? signal.reason : e;
+        },
+      )
+      .finally(() => signal.removeEventListener("abort", cancel));
+  }
+
+  /** While a job runs the child keeps this thread alive; idle, it doesn't (nor does a kept thread). */
+  private busy(): void {
+    this.child.ref();
+    (this.child.stdout as unknown as { ref(): void }).ref();
+  }
+
+  private idle(): void {
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr])
+      (s as unknown as { unref(): void }).unref();
+  }
+}
+
+const processes = new Map<string, Promise<DuckdbProcess>>();
+
+/** This thread's DuckDB process for a temp directory; a failed or exited one is started again. */
+export async function duckdbProcess(tempDir: string): Promise<DuckdbProcess> {
+  const existing = processes.get(tempDir);
+  if (existing) {
+    const p = await existing.catch(() => undefined);
+    if (p?.alive) return p;
+  }
+  const started = DuckdbProcess.start(tempDir);
+  processes.set(tempDir, started);
+  return started;
+}
+
+/** Files and spill folders of a DuckDB process that is gone (it died mid-write); a live one's are kept. */
+function removeStale(tempDir: string): void {
+  for (const name of readdirSync(tempDir)) {
+    const pid = Number(name.split("-", 1)[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(join(tempDir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
