@@ -3,8 +3,9 @@
  * leaves the event loop that serves the API, the heartbeats and the stop state machine. One thread
  * runs one run at a time; a thread whose run ended normally is kept idle for the next run, one that was
  * terminated is never reused. Loading TypeScript and the connectors costs a thread 0.3 s on an idle
- * machine and several seconds on a loaded one, so one spare thread is kept loading or loaded ahead of
- * the next claim: a run's maximum run time isn't spent loading code.
+ * machine and several seconds on a loaded one, so while no run executes one thread is kept loading or
+ * loaded ahead of the next claim. A spare isn't kept beside running threads: a loaded thread is ~40 MB,
+ * and a run that starts while others execute loads its own (not charged to its maximum run time).
  * The main thread answers the thread's requests (checkpoint, profile, saveCredentials): only it
  * writes the store. A forced stop terminates the thread (`handle.terminate`), so the pool records the
  * end only once the work has really stopped.
@@ -54,14 +55,24 @@ const { register } = await import(${JSON.stringify(tsxApi)}); register(); await 
   )}`,
 );
 
+/**
+ * V8 sizes a thread's young generation for the machine (48 MB here); 24 MB cut a 1M-row run's peak RSS by
+ * ~20 MB with no run-time difference measurable on the bench machine (docs/benchmarks.md, figure 3).
+ */
+const YOUNG_GENERATION_MB = 24;
+
 export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
   const executor = (opts.executor ?? new URL("./run-executor.ts", import.meta.url)).href;
   const idle: Worker[] = [];
+  let busy = 0;
   const spawn = () => {
     const t = new Worker(bootstrap, {
       execArgv: [],
       workerData: { executor, nice: opts.nice ?? 0 },
-      ...(opts.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.heapMb } } : {}),
+      resourceLimits: {
+        maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+        ...(opts.heapMb ? { maxOldGenerationSizeMb: opts.heapMb } : {}),
+      },
     });
     t.unref(); // an idle thread doesn't keep the process alive
     // A thread that fails while idle (it couldn't load) is dropped; a run that takes it sees the exit.
@@ -73,14 +84,14 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
   };
   // Messages posted to a thread still loading wait in its port: a run can take a spare at once.
   const keepSpare = () => {
-    if (idle.length === 0) idle.push(spawn());
+    if (idle.length === 0 && busy === 0) idle.push(spawn());
   };
   keepSpare();
 
   const execute: ExecuteRun = (run, handle, deps) =>
     new Promise<ExecutionOutcome>((resolve) => {
       const thread = idle.pop() ?? spawn();
-      keepSpare();
+      busy++;
       thread.ref();
       let lastCounts: RunCounts = {
         recordsProcessed: 0,
@@ -114,10 +125,12 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
         thread.off("error", onError);
         thread.off("exit", onExit);
         handle.terminate = undefined;
+        busy--;
         if (reuse && idle.length < opts.idleThreads) {
           thread.unref();
           idle.push(thread);
         } else void thread.terminate();
+        keepSpare();
         resolve(outcome);
       };
       const onMessage = (m: FromThread) => {

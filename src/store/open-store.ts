@@ -7,10 +7,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, type LogEvent, Migrator, SqliteDialect, sql } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import { StaticMigrations } from "./migrations.ts";
 import { SchemaScopedPostgresDialect } from "./pg-introspector.ts";
-import { PgListener } from "./pg-listener.ts";
 import type { Database } from "./schema.ts";
 
 export interface StoreCapabilities {
@@ -73,8 +72,13 @@ export interface StoreOptions {
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-// BIGINT columns hold epoch milliseconds and counters: well inside Number's exact range.
-pg.types.setTypeParser(20, (v) => Number(v));
+/** pg is loaded only for a PostgreSQL store (on SQLite it would be ~10 MB of memory for nothing). */
+async function loadPg(): Promise<typeof pg> {
+  const lib = (await import("pg")).default;
+  // BIGINT columns hold epoch milliseconds and counters: well inside Number's exact range.
+  lib.types.setTypeParser(20, (v) => Number(v));
+  return lib;
+}
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const store = opts.databaseUrl
@@ -131,6 +135,7 @@ function openSqlite(dataDir: string, log: QueryLog): Store {
 }
 
 async function openPostgres(url: string, schema: string | undefined, log: QueryLog): Promise<Store> {
+  const pg = await loadPg();
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -168,6 +173,7 @@ async function openPostgres(url: string, schema: string | undefined, log: QueryL
       const byChannel = new Map<string, (payload: string) => void>();
       for (const [topic, fn] of Object.entries(handlers))
         if (fn) byChannel.set(channel(topic as NotifyTopic), fn);
+      const { PgListener } = await import("./pg-listener.ts");
       const listener = new PgListener(clientConfig, [...byChannel.keys()], {
         onMessage: (ch, payload) => byChannel.get(ch)?.(payload),
         onError: events.onError,

@@ -4,12 +4,20 @@
  * connection, which also interrupts a long-running statement) and the connection is destroyed, so the
  * server rolls the transaction back. Resolves with the bytes written.
  */
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import type { from as CopyFrom } from "pg-copy-streams";
 import type { FieldValue } from "../types.ts";
 import { type ConnectionTarget, connect } from "./redshift-connection.ts";
+
+let copyFromFn: typeof CopyFrom | undefined;
+/** Loaded with the first COPY, as pg itself is (redshift-connection.ts). */
+const copyFrom = (): typeof CopyFrom => {
+  copyFromFn ??= (createRequire(import.meta.url)("pg-copy-streams") as { from: typeof CopyFrom }).from;
+  return copyFromFn;
+};
 
 /** COPY's CSV: an unquoted empty field is NULL, so empty strings are written quoted. */
 const needsQuotes = /[",\r\n\\]|^\s|\s$/;
@@ -67,7 +75,7 @@ export async function copyBatch(
     await client.query("BEGIN");
     // The transaction id, to learn after a lost connection whether a COMMIT in flight took effect.
     const xid = (await client.query<{ xid: string }>("SELECT txid_current()::text AS xid")).rows[0]!.xid;
-    const copy = client.query(copyFrom(copySql));
+    const copy = client.query(copyFrom()(copySql));
     let bytes = 0;
     function* chunks() {
       for (let i = 0; i < rows.length; i += CHUNK_ROWS) {

@@ -5,20 +5,25 @@
  * retryable; signature/credential failures are authentication; a FAILED statement carries the
  * database's message.
  */
-import {
-  CancelStatementCommand,
-  DescribeStatementCommand,
-  type DescribeStatementCommandOutput,
-  ExecuteStatementCommand,
-  type Field,
-  GetStatementResultCommand,
+import { createRequire } from "node:module";
+import type {
+  DescribeStatementCommandOutput,
+  Field,
   RedshiftDataClient,
-  type SqlParameter,
+  SqlParameter,
 } from "@aws-sdk/client-redshift-data";
 import { ConnectorAuthenticationError, ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import { RetryableBatchError, sleepFor } from "../sdk/failures.ts";
 import type { ConnectorEnvironment, ResolvedProfile } from "../types.ts";
 import { readRedshiftSettings } from "./settings.ts";
+
+type DataApiSdk = typeof import("@aws-sdk/client-redshift-data");
+let loaded: DataApiSdk | undefined;
+/** Loaded by the first Data API client (~10 MB per thread): most servers and runs never need it. */
+function sdk(): DataApiSdk {
+  loaded ??= createRequire(import.meta.url)("@aws-sdk/client-redshift-data") as DataApiSdk;
+  return loaded;
+}
 
 export interface DataApiTarget {
   client: RedshiftDataClient;
@@ -40,7 +45,7 @@ function clientFor(env: ConnectorEnvironment): RedshiftDataClient {
   const id = JSON.stringify([o.endpoint, region, o.accessKeyId]);
   let c = clients.get(id);
   if (!c) {
-    c = new RedshiftDataClient({
+    c = new (sdk().RedshiftDataClient)({
       region,
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(o.accessKeyId && o.secretAccessKey
@@ -134,7 +139,7 @@ export async function runStatement(
   let id: string;
   try {
     const r = await t.client.send(
-      new ExecuteStatementCommand({
+      new (sdk().ExecuteStatementCommand)({
         ...t.base,
         Sql: sql,
         ...(opts.parameters?.length ? { Parameters: opts.parameters } : {}),
@@ -150,12 +155,12 @@ export async function runStatement(
   let delay = 50;
   for (;;) {
     if (signal.aborted) {
-      await t.client.send(new CancelStatementCommand({ Id: id })).catch(() => {});
+      await t.client.send(new (sdk().CancelStatementCommand)({ Id: id })).catch(() => {});
       throw signal.reason;
     }
     let d: DescribeStatementCommandOutput;
     try {
-      d = await t.client.send(new DescribeStatementCommand({ Id: id }), { abortSignal: signal });
+      d = await t.client.send(new (sdk().DescribeStatementCommand)({ Id: id }), { abortSignal: signal });
     } catch (e) {
       if (signal.aborted) continue; // cancel it above
       throw callError(e, t, opts.what);
@@ -191,7 +196,7 @@ export async function queryRows(
   let token: string | undefined;
   do {
     const r = await t.client
-      .send(new GetStatementResultCommand({ Id: done.id, NextToken: token }), { abortSignal: signal })
+      .send(new (sdk().GetStatementResultCommand)({ Id: done.id, NextToken: token }), { abortSignal: signal })
       .catch((e: unknown) => {
         throw callError(e, t, what);
       });

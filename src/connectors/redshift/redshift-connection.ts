@@ -3,7 +3,8 @@
  * (`jdbc:redshift://host:port/db` or `postgres://host:port/db`) plus credentials.username/password.
  * Errors are mapped to connector errors here (pg-errors.ts), and no message ever carries the password.
  */
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import { ConnectorAuthenticationError, ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import type { ResolvedProfile } from "../types.ts";
 import { classifyPg, describePg } from "./pg-errors.ts";
@@ -51,9 +52,16 @@ export function connectionTarget(profile: ResolvedProfile): ConnectionTarget {
  * abort is not turned into `end()`: the wait is abandoned, and the client is closed once its connect
  * settles (connectionTimeoutMillis bounds that).
  */
+let pgModule: typeof pg | undefined;
+/** pg (~10 MB per thread) is loaded by the first connection: most servers and runs never open one. */
+const pgLib = (): typeof pg => {
+  pgModule ??= createRequire(import.meta.url)("pg") as typeof pg;
+  return pgModule;
+};
+
 export async function connect(target: ConnectionTarget, signal: AbortSignal): Promise<pg.Client> {
   signal.throwIfAborted();
-  const client = new pg.Client(target.config);
+  const client = new (pgLib().Client)(target.config);
   client.on("error", () => {}); // a dropped connection surfaces through the pending query instead
   const connecting = client.connect();
   let onAbort = () => {};

@@ -3,31 +3,29 @@
  * real multipart uploads, and the abort signal on every call so a cancel stops in-flight requests.
  */
 
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListBucketsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { ConnectorServerError } from "../../domain/errors.ts";
 import type { ConnectorEnvironment } from "../types.ts";
 import type { MultipartUpload, ObjectInfo, ObjectStore, UploadedPart } from "./object-store.ts";
+
+type S3Sdk = typeof import("@aws-sdk/client-s3");
+let loaded: S3Sdk | undefined;
+/**
+ * The SDK (~15 MB of memory per thread) is loaded by the first client: a server whose S3 connector uses
+ * the local directory never loads it, nor does a run's thread that doesn't touch S3.
+ */
+function sdk(): S3Sdk {
+  loaded ??= createRequire(import.meta.url)("@aws-sdk/client-s3") as S3Sdk;
+  return loaded;
+}
 
 export class SdkObjectStore implements ObjectStore {
   private readonly client: S3Client;
 
   constructor(config: ConnectorEnvironment["s3"]) {
-    this.client = new S3Client({
+    this.client = new (sdk().S3Client)({
       endpoint: config.endpoint,
       forcePathStyle: true,
       region: config.region ?? "us-east-1",
@@ -48,14 +46,14 @@ export class SdkObjectStore implements ObjectStore {
 
   async listBuckets(signal: AbortSignal): Promise<string[]> {
     const out = await this.call("ListBuckets", "", () =>
-      this.client.send(new ListBucketsCommand({}), { abortSignal: signal }),
+      this.client.send(new (sdk().ListBucketsCommand)({}), { abortSignal: signal }),
     );
     return (out.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
   }
 
   async createBucket(bucket: string, signal: AbortSignal): Promise<void> {
     await this.call("CreateBucket", bucket, () =>
-      this.client.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: signal }),
+      this.client.send(new (sdk().CreateBucketCommand)({ Bucket: bucket }), { abortSignal: signal }),
     ).catch((e: unknown) => {
       if (
         !(e instanceof ConnectorServerError && /BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(e.message))
@@ -70,7 +68,11 @@ export class SdkObjectStore implements ObjectStore {
     do {
       const page = await this.call("ListObjectsV2", bucket, () =>
         this.client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+          new (sdk().ListObjectsV2Command)({
+            Bucket: bucket,
+            Prefix: prefix || undefined,
+            ContinuationToken: token,
+          }),
           { abortSignal: signal },
         ),
       );
@@ -84,7 +86,7 @@ export class SdkObjectStore implements ObjectStore {
 
   async get(bucket: string, key: string, signal: AbortSignal): Promise<Readable> {
     const out = await this.call("GetObject", bucket, () =>
-      this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
+      this.client.send(new (sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: signal }),
     );
     if (!(out.Body instanceof Readable))
       throw new ConnectorServerError(`GetObject s3://${bucket}/${key}: no body`);
@@ -93,19 +95,19 @@ export class SdkObjectStore implements ObjectStore {
 
   async head(bucket: string, key: string, signal: AbortSignal): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+      const out = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }), {
         abortSignal: signal,
       });
       return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified };
     } catch (e) {
-      if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) return undefined;
+      if (e instanceof sdk().S3ServiceException && e.$metadata.httpStatusCode === 404) return undefined;
       throw this.translate("HeadObject", bucket, e);
     }
   }
 
   async put(bucket: string, key: string, body: Buffer, signal: AbortSignal): Promise<void> {
     await this.call("PutObject", bucket, () =>
-      this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), {
+      this.client.send(new (sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: body }), {
         abortSignal: signal,
       }),
     );
@@ -113,13 +115,15 @@ export class SdkObjectStore implements ObjectStore {
 
   async delete(bucket: string, key: string, signal: AbortSignal): Promise<void> {
     await this.call("DeleteObject", bucket, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
+      this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: bucket, Key: key }), {
+        abortSignal: signal,
+      }),
     );
   }
 
   async beginUpload(bucket: string, key: string, signal: AbortSignal): Promise<MultipartUpload> {
     const out = await this.call("CreateMultipartUpload", bucket, () =>
-      this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), {
+      this.client.send(new (sdk().CreateMultipartUploadCommand)({ Bucket: bucket, Key: key }), {
         abortSignal: signal,
       }),
     );
@@ -136,9 +140,12 @@ export class SdkObjectStore implements ObjectStore {
   ): Promise<UploadedPart> {
     const { bucket: Bucket, key: Key, uploadId: UploadId } = upload;
     const out = await this.call("UploadPart", Bucket, () =>
-      this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: partNumber, Body: body }), {
-        abortSignal: signal,
-      }),
+      this.client.send(
+        new (sdk().UploadPartCommand)({ Bucket, Key, UploadId, PartNumber: partNumber, Body: body }),
+        {
+          abortSignal: signal,
+        },
+      ),
     );
     return { partNumber, etag: out.ETag ?? "" };
   }
@@ -150,7 +157,7 @@ export class SdkObjectStore implements ObjectStore {
       .map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
     await this.call("CompleteMultipartUpload", Bucket, () =>
       this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
+        new (sdk().CompleteMultipartUploadCommand)({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
         {
           abortSignal: signal,
         },
@@ -162,7 +169,7 @@ export class SdkObjectStore implements ObjectStore {
     const { bucket: Bucket, key: Key, uploadId: UploadId } = upload;
     // No signal on purpose: this runs after a cancel and must still reach the server.
     await this.client
-      .send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }), {
+      .send(new (sdk().AbortMultipartUploadCommand)({ Bucket, Key, UploadId }), {
         abortSignal: AbortSignal.timeout(30_000),
       })
       .catch(() => {});
@@ -179,7 +186,7 @@ export class SdkObjectStore implements ObjectStore {
   /** S3 errors become ConnectorServerError; aborts stay aborts so the engine sees a cancel, not a failure. */
   private translate(op: string, bucket: string, e: unknown): unknown {
     if (e instanceof Error && e.name === "AbortError") return e;
-    if (e instanceof S3ServiceException) {
+    if (e instanceof sdk().S3ServiceException) {
       if (e.name === "NoSuchBucket") return new ConnectorServerError(`The bucket "${bucket}" does not exist`);
       return new ConnectorServerError(`S3 ${op} failed: ${e.name}: ${e.message}`);
     }
