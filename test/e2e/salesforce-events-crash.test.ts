@@ -3,9 +3,11 @@
  * active AccountChangeEvent → S3 (s3rver) flow is SIGKILLed while its batch's S3 PutObject is held by
  * a proxy — once before S3 has the object, once after S3 wrote it but before the process heard back
  * (so the run could not end). After a restart the batch is resumed under the same run and every change
- * is in S3 exactly once; each run's counts equal the records in its objects.
+ * is in S3 exactly once; each run's counts equal the records in its objects. On two PostgreSQL nodes,
+ * the survivor takes the dead node's flow and its batch run over (its reaper must not end that run).
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,10 +16,12 @@ import { StartFlowCommand } from "@aws-sdk/client-appflow";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startS3rver } from "../connectors/s3rver-fixture.ts";
 import { type FakeSalesforce, startFakeSalesforce } from "../fakes/salesforce/server.ts";
+import { dropSchema } from "../helpers/backends.ts";
 import { createEventFlow, eventRuns, makeChanges } from "../helpers/event-flows.ts";
 import { type ServerProcess, spawnServer } from "../helpers/process.ts";
 import { startS3Gate } from "../helpers/s3-gate.ts";
-import { cleanup, waitFor } from "../helpers/server.ts";
+import { cleanup, PG_URL, waitFor } from "../helpers/server.ts";
+import { pgSkipReason } from "../helpers/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-sfev-crash-"));
 const cleanups: (() => Promise<void>)[] = [];
@@ -43,16 +47,9 @@ async function objects(s3: S3Client): Promise<{ key: string; records: Record<str
   return out;
 }
 
-const isBatchPut = (method: string, url: string) =>
-  method === "PUT" && url.startsWith("/out/events/ev/") && !url.includes("uploadId=");
-
-test("an event batch interrupted by SIGKILL before or after its S3 commit is delivered exactly once after a restart", async () => {
-  const fake: FakeSalesforce = await startFakeSalesforce({
-    records: { Account: 0, Contact: 0, Opportunity: 0 },
-    cometdTimeoutMs: 2_000,
-  });
-  cleanups.push(() => fake.stop());
-  const s3rver = await startS3rver(join(dir, "s3rver"));
+/** s3rver (bucket "out") behind a gate; the S3 client reads s3rver directly. */
+async function s3Behind(name: string) {
+  const s3rver = await startS3rver(join(dir, name));
   cleanups.push(() => s3rver.close());
   const gate = await startS3Gate(s3rver.endpoint);
   cleanups.push(() => gate.close());
@@ -64,13 +61,69 @@ test("an event batch interrupted by SIGKILL before or after its S3 commit is del
   });
   cleanups.push(async () => s3.destroy());
   await s3.send(new CreateBucketCommand({ Bucket: "out" }));
+  return { s3, gate };
+}
+
+const s3Env = (gate: { endpoint: string }) => ({
+  SLUICE_S3_ENDPOINT: gate.endpoint,
+  SLUICE_S3_ACCESS_KEY_ID: "S3RVER",
+  SLUICE_S3_SECRET_ACCESS_KEY: "S3RVER",
+});
+
+/** Waits until S3 holds every change in `made` and every run ended Successful; checks once each and the counts. */
+async function deliveredOnce(
+  s3: S3Client,
+  server: ServerProcess,
+  made: { replayId: number; name: string }[],
+  heldRun: string,
+  what: string,
+): Promise<void> {
+  const want = made.map((m) => m.replayId).sort((a, b) => a - b);
+  await waitFor(async () => {
+    const got = (await objects(s3)).flatMap((o) => o.records.map((r) => Number(r.ReplayId)));
+    return got.length >= want.length && want.every((id) => got.includes(id));
+  }, `${what}: every change in S3`);
+  const runs = await waitFor(async () => {
+    const r = await eventRuns(server.client, "ev");
+    return r.every((x) => x.executionStatus === "Successful") && r;
+  }, `${what}: every batch run Successful`);
+  const all = await objects(s3);
+  const got = all.flatMap((o) => o.records.map((r) => Number(r.ReplayId))).sort((a, b) => a - b);
+  assert.deepEqual(got, want, `${what}: each change exactly once`);
+  const names = all.flatMap((o) => o.records.map((r) => String(r.Name))).sort();
+  assert.deepEqual(names, made.map((m) => m.name).sort(), `${what}: the changes' contents`);
+  const resumed = runs.find((r) => r.executionId === heldRun);
+  assert.equal(resumed?.executionStatus, "Successful", "the interrupted batch's own run finished it");
+  for (const r of runs) {
+    const inS3 = all.filter((o) => o.key.includes(r.executionId!)).reduce((n, o) => n + o.records.length, 0);
+    assert.equal(r.executionResult?.recordsProcessed, inS3, `run ${r.executionId}: counts = S3`);
+  }
+}
+
+/** A held request that never comes fails the test instead of hanging it. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+const isBatchPut = (method: string, url: string) =>
+  method === "PUT" && url.startsWith("/out/events/ev/") && !url.includes("uploadId=");
+
+test("an event batch interrupted by SIGKILL before or after its S3 commit is delivered exactly once after a restart", async () => {
+  const fake: FakeSalesforce = await startFakeSalesforce({
+    records: { Account: 0, Contact: 0, Opportunity: 0 },
+    cometdTimeoutMs: 2_000,
+  });
+  cleanups.push(() => fake.stop());
+  const { s3, gate } = await s3Behind("s3rver");
   const dataDir = join(dir, "data");
   mkdirSync(dataDir);
   const env = {
     SLUICE_DATA_DIR: dataDir,
-    SLUICE_S3_ENDPOINT: gate.endpoint,
-    SLUICE_S3_ACCESS_KEY_ID: "S3RVER",
-    SLUICE_S3_SECRET_ACCESS_KEY: "S3RVER",
+    ...s3Env(gate),
     SLUICE_LEASE_MS: "2000",
     SLUICE_HEARTBEAT_MS: "200",
     SLUICE_REAP_INTERVAL_MS: "500",
@@ -93,7 +146,7 @@ test("an event batch interrupted by SIGKILL before or after its S3 commit is del
   for (const phase of ["before", "after"] as const) {
     const held = gate.holdNext(isBatchPut, phase);
     made.push(...makeChanges(fake, 4, phase));
-    const put = await held;
+    const put = await within(held, 30_000, "the batch's S3 PutObject");
     const heldRun = /^\/out\/events\/ev\/([^/]+)\//.exec(put.url)?.[1];
     assert.ok(heldRun, put.url);
     const stored = (await objects(s3)).filter((o) => o.key.includes(heldRun));
@@ -106,27 +159,58 @@ test("an event batch interrupted by SIGKILL before or after its S3 commit is del
     subscribed = 0;
     server = await spawnServer([], env, onLine);
     made.push(...makeChanges(fake, 2, `${phase}-later`));
-    const want = made.map((m) => m.replayId).sort((a, b) => a - b);
-    await waitFor(async () => {
-      const got = (await objects(s3)).flatMap((o) => o.records.map((r) => Number(r.ReplayId)));
-      return got.length >= want.length && want.every((id) => got.includes(id));
-    }, `${phase}: every change in S3`);
-    const runs = await waitFor(async () => {
-      const r = await eventRuns(server.client, "ev");
-      return r.every((x) => x.executionStatus === "Successful") && r;
-    }, `${phase}: every batch run Successful`);
-    const all = await objects(s3);
-    const got = all.flatMap((o) => o.records.map((r) => Number(r.ReplayId))).sort((a, b) => a - b);
-    assert.deepEqual(got, want, `${phase}: each change exactly once`);
-    const names = all.flatMap((o) => o.records.map((r) => String(r.Name))).sort();
-    assert.deepEqual(names, made.map((m) => m.name).sort(), `${phase}: the changes' contents`);
-    const resumed = runs.find((r) => r.executionId === heldRun);
-    assert.equal(resumed?.executionStatus, "Successful", "the interrupted batch's own run finished it");
-    for (const r of runs) {
-      const inS3 = all
-        .filter((o) => o.key.includes(r.executionId!))
-        .reduce((n, o) => n + o.records.length, 0);
-      assert.equal(r.executionResult?.recordsProcessed, inS3, `run ${r.executionId}: counts = S3`);
-    }
+    await deliveredOnce(s3, server, made, heldRun, phase);
   }
+});
+
+test("two PostgreSQL nodes: the survivor resumes the batch of the node SIGKILLed after its S3 commit", {
+  skip: await pgSkipReason("postgres"),
+}, async () => {
+  const fake = await startFakeSalesforce({
+    records: { Account: 0, Contact: 0, Opportunity: 0 },
+    cometdTimeoutMs: 2_000,
+  });
+  cleanups.push(() => fake.stop());
+  const { s3, gate } = await s3Behind("s3rver-pg");
+  const dataDir = join(dir, "data-pg");
+  mkdirSync(dataDir);
+  const schema = `t_${randomUUID().replaceAll("-", "")}`;
+  cleanups.push(() => dropSchema(schema));
+  const env = {
+    SLUICE_DATA_DIR: dataDir,
+    SLUICE_DATABASE_URL: PG_URL,
+    SLUICE_PG_SCHEMA: schema,
+    ...s3Env(gate),
+    SLUICE_LEASE_MS: "2000",
+    SLUICE_HEARTBEAT_MS: "200",
+    SLUICE_REAP_INTERVAL_MS: "300",
+    SLUICE_SALESFORCE_EVENT_BATCH_EVENTS: "100",
+    SLUICE_SALESFORCE_EVENT_BATCH_MS: "300",
+  };
+  const holder: string[] = [];
+  const node = async (name: string) => {
+    const p = await spawnServer([], env, (l) => {
+      if (l.includes("subscribed to the change event channel")) holder.push(name);
+    });
+    cleanups.push(() => p.kill("SIGKILL"));
+    return p;
+  };
+  const nodes = { a: await node("a"), b: await node("b") };
+  await createEventFlow(nodes.a.client, fake, dataDir, "ev");
+  await nodes.a.client.send(new StartFlowCommand({ flowName: "ev" }));
+  await waitFor(async () => holder.length > 0, "a subscriber on one node");
+  const dying = holder[0] as "a" | "b";
+  const other = dying === "a" ? "b" : "a";
+  const survivor = nodes[other];
+  const held = gate.holdNext(isBatchPut, "after");
+  const made = makeChanges(fake, 4, "pg");
+  const put = await within(held, 30_000, "the batch's S3 PutObject");
+  const heldRun = /^\/out\/events\/ev\/([^/]+)\//.exec(put.url)?.[1];
+  assert.ok(heldRun, put.url);
+  assert.equal((await objects(s3)).length, 1, "S3 has the batch's object");
+  await nodes[dying].kill("SIGKILL");
+  // The survivor's reaper runs every 300 ms: the dead node's batch run must wait for the takeover.
+  made.push(...makeChanges(fake, 3, "pg-after"));
+  await waitFor(async () => holder.includes(other), "the survivor taking the flow over", 30_000);
+  await deliveredOnce(s3, survivor, made, heldRun, "after the takeover");
 });
