@@ -67,15 +67,17 @@ export class EventSubscriptions {
       const active = new Set(flows.map(key));
       for (const s of [...this.subs.values()]) if (!active.has(key(s.flow)) || s.finished) await this.end(s);
       for (const flow of flows) {
-        const lease = await takeSubscription(
-          store.db,
-          store.caps,
-          flow.account_id,
-          flow.flow_name,
-          this.owner,
-          this.deps.now(),
-          this.deps.leaseMs,
-        );
+        const take = () =>
+          takeSubscription(
+            store.db,
+            store.caps,
+            flow.account_id,
+            flow.flow_name,
+            this.owner,
+            this.deps.now(),
+            this.deps.leaseMs,
+          );
+        let lease = await take();
         const running = this.subs.get(key(flow));
         if (!lease) {
           if (running) await this.end(running, false);
@@ -83,7 +85,13 @@ export class EventSubscriptions {
         }
         await this.report(flow);
         if (running && running.flow.row_version === flow.row_version) continue;
-        if (running) await this.end(running, false); // UpdateFlow changed it: resubscribe with the new definition
+        if (running) {
+          // UpdateFlow changed it: resubscribe with the new definition, from where the old subscriber's
+          // last batch left the replay id (read again: that batch may have ended while it stopped).
+          await this.end(running, false);
+          lease = await take();
+          if (!lease) continue;
+        }
         const s = new Subscriber(flow, lease.replayId ?? undefined, lease.batch, {
           ...this.deps,
           owner: this.owner,
