@@ -103,4 +103,10 @@ export interface DestinationWriter {
 
 export interface Destination {
   open(): Promise<DestinationWriter>;
+  /**
+   * A run resumed after its node was lost (an event flow's batch): removes what the earlier attempt of
+   * this run wrote, before open(), so the rewrite can't leave any of it beside its own. Only
+   * destinations declaring `rewriteReplaces` are resumed.
+   */
+  discardEarlierAttempt?(signal: AbortSignal): Promise<void>;
 }

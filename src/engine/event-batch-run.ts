@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { flowSnapshot } from "../api/handlers/flow-view.ts";
 import { getConnector } from "../connectors/registry.ts";
-import type { ConnectorDefinition } from "../connectors/sdk/definition.ts";
+import type { ConnectorDefinition, DestinationDefinition } from "../connectors/sdk/definition.ts";
 import type { SourceEvent } from "../connectors/sdk/events.ts";
 import type { FieldValue, RecordBatch, Source } from "../connectors/types.ts";
 import { clearBatch, reclaimBatchRun, recordBatch } from "../store/event-batches-sql.ts";
@@ -102,7 +102,7 @@ export async function resumeEventBatch(
     return r;
   }
   deps.log.info({ executionId, events: events.length }, "resuming the event batch a lost node left");
-  return { run: await executeBatch(deps, flow, r.run, events) };
+  return { run: await executeBatch(deps, flow, r.run, events, true) };
 }
 
 async function executeBatch(
@@ -110,6 +110,7 @@ async function executeBatch(
   flow: FlowRow,
   run: RunsTable,
   events: SourceEvent[],
+  resumed = false,
 ): Promise<RunsTable | undefined> {
   const { store, owner } = deps;
   const id = run.execution_id;
@@ -122,11 +123,17 @@ async function executeBatch(
   };
   const beat = setInterval(() => void touch().catch(() => {}), deps.heartbeatMs);
   try {
-    const srcType = flow.source_type;
     const lookup = (t: string): ConnectorDefinition | undefined => {
       const def = getConnector(t);
-      if (t !== srcType || !def?.source) return def;
-      return { ...def, source: { ...def.source, create: () => eventsSource(events) } };
+      if (!def) return def;
+      const source =
+        t === flow.source_type && def.source
+          ? { ...def.source, create: () => eventsSource(events) }
+          : def.source;
+      const dst = def.destination;
+      const destination =
+        resumed && t === flow.destination_type && dst ? { ...dst, create: rewriting(dst) } : dst;
+      return { ...def, source, destination };
     };
     const outcome = await executeRun(run, handle, {
       ...deps,
@@ -147,6 +154,19 @@ async function executeBatch(
     clearInterval(beat);
     handle.dispose();
   }
+}
+
+/** A resumed run's destination: the lost attempt's output is removed before the rewrite starts. */
+function rewriting(dst: DestinationDefinition): DestinationDefinition["create"] {
+  return (cfg, ctx) => {
+    const d = dst.create(cfg, ctx);
+    return {
+      async open() {
+        await d.discardEarlierAttempt?.(ctx.hardSignal);
+        return d.open();
+      },
+    };
+  };
 }
 
 /** The buffered events as a one-batch source: fields are every field any event carries. */

@@ -19,7 +19,7 @@ export const s3Connector: ConnectorDefinition = {
   destination: {
     properties: s3DestinationProperties,
     writeOperations: [],
-    // Object names are <executionId>-part-<N> in the run's folder, from the same records in the same order.
+    // Objects are named <executionId>-part-<N> in the run's folder: a resumed run deletes its own, rewrites.
     rewriteReplaces: true,
     create: createS3Destination,
   },

@@ -6,6 +6,7 @@ import type { OutputFileType } from "../../formats/record-encoder.ts";
 import type { ConnectorRunContext, Destination, DestinationWriter } from "../types.ts";
 import { openObjectStore } from "./open-object-store.ts";
 import { S3DestinationWriter } from "./s3-destination-writer.ts";
+import { runFolder } from "./s3-layout.ts";
 import type { S3DestinationProperties } from "./shapes.ts";
 
 const MB = 1024 * 1024;
@@ -20,7 +21,26 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
   const aggregation = format.aggregationConfig ?? {};
   const fileType: OutputFileType = format.fileType ?? "JSON";
   const targetMb = aggregation.targetFileSize;
+  const layout = {
+    bucketPrefix: props.bucketPrefix,
+    flowName: ctx.flow.flowName,
+    executionId: ctx.executionId,
+    schemaVersion: ctx.flow.schemaVersion,
+    startedAt: ctx.startedAt,
+    prefixConfig: format.prefixConfig,
+  };
   return {
+    // Every object of a run is under its folder (partition folders below it) and named
+    // [<date>-]<executionId>-part-<N>: those of this execution id are the earlier attempt's.
+    async discardEarlierAttempt(signal) {
+      const store = openObjectStore(ctx.env);
+      const mark = `${ctx.executionId}-part-`;
+      for (const o of await store.list(props.bucketName, runFolder(layout), signal)) {
+        const name = o.key.slice(o.key.lastIndexOf("/") + 1);
+        if (name.startsWith(mark) || name.includes(`-${mark}`))
+          await store.delete(props.bucketName, o.key, signal);
+      }
+    },
     async open(): Promise<DestinationWriter> {
       ctx.signal.throwIfAborted();
       return new S3DestinationWriter(openObjectStore(ctx.env), ctx, {
@@ -31,14 +51,7 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
         maxOpenObjects: ctx.env.s3.maxOpenObjects ?? DEFAULT_MAX_OPEN_OBJECTS,
         preserveSourceDataTyping: format.preserveSourceDataTyping ?? false,
         tempDir: join(ctx.env.dataDir, "tmp", "parquet"),
-        layout: {
-          bucketPrefix: props.bucketPrefix,
-          flowName: ctx.flow.flowName,
-          executionId: ctx.executionId,
-          schemaVersion: ctx.flow.schemaVersion,
-          startedAt: ctx.startedAt,
-          prefixConfig: format.prefixConfig,
-        },
+        layout,
       });
     },
   };

@@ -68,7 +68,8 @@ export interface DestinationDefinition {
   writeOperations: string[];
   /**
    * Writing a run's records again under the same execution id replaces what an earlier attempt of that
-   * run wrote instead of adding to it (S3: the same object names). Event flows need it: a batch a lost
+   * run wrote instead of adding to it (S3: the attempt's objects are discarded, see
+   * Destination.discardEarlierAttempt, and the same names written). Event flows need it: a batch a lost
    * node left is written again by the node that resumes the flow.
    */
   rewriteReplaces?: boolean;
