@@ -7,13 +7,14 @@
  * than the JS writer (docs/benchmarks.md), and the object's rows wait on disk, not in memory.
  */
 import { randomUUID } from "node:crypto";
-import { type FileHandle, open, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { FieldValue } from "../connectors/types.ts";
 import { ConnectorServerError } from "../domain/errors.ts";
 import { type DuckdbProcess, duckdbProcess } from "./duckdb-process.ts";
 import { inferParquetType, type ParquetColumnType } from "./parquet-js-writer.ts";
 import type { ByteSink, CloseOptions, RecordEncoder } from "./record-encoder.ts";
+import { StagingFile } from "./staging-file.ts";
 
 const SQL_TYPE: Record<ParquetColumnType, string> = {
   UTF8: "VARCHAR",
@@ -49,10 +50,11 @@ type Encode = (v: string | number | boolean) => string;
 
 export class DuckdbParquetEncoder implements RecordEncoder {
   private process: DuckdbProcess | undefined;
-  private csv: { path: string; fh: FileHandle } | undefined;
+  private csv: StagingFile | undefined;
   private names: string[] = [];
   private types: ParquetColumnType[] = [];
   private encoders: Encode[] = [];
+  private allText = false;
   private raw = 0;
   /** Longest line written so far, in UTF-8 bytes (sets DuckDB's max_line_size). */
   private longest = 0;
@@ -81,30 +83,37 @@ export class DuckdbParquetEncoder implements RecordEncoder {
   async write(fields: string[], rows: FieldValue[][]): Promise<void> {
     if (!this.csv) await this.open(fields, rows);
     const enc = this.encoders;
-    const lines = new Array<string>(rows.length);
+    const n = enc.length;
+    const allText = this.allText;
+    // One string per batch, each piece appended to it (V8 ropes), flattened once by Buffer.from.
+    let text = "";
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      const parts = new Array<string>(enc.length);
-      for (let i = 0; i < enc.length; i++) {
+      const start = text.length;
+      for (let i = 0; i < n; i++) {
+        if (i > 0) text += ",";
         const v = row[i] ?? null;
-        parts[i] = v === null ? "" : enc[i]!(v);
+        if (v === null) continue;
+        // Every column a string (preserveSourceDataTyping off, or CSV sources): no call per value.
+        text += allText && typeof v === "string" ? field(v) : enc[i]!(v);
       }
-      const line = parts.join(",");
+      text += "\n";
       // UTF-16 length ≤ UTF-8 bytes ≤ 3× it: only a long line is measured exactly.
-      if (line.length * 3 >= MIN_LINE_BYTES && line.length * 3 > this.longest) this.measure(line, r);
-      lines[r] = line;
+      const chars = text.length - start;
+      if (chars * 3 >= MIN_LINE_BYTES && chars * 3 > this.longest) this.measure(text.slice(start), r);
     }
-    const text = Buffer.from(`${lines.join("\n")}\n`, "utf8");
-    this.raw += text.length;
-    await this.csv!.fh.write(text);
+    const bytes = Buffer.from(text, "utf8");
+    this.raw += bytes.length;
+    await this.csv!.append(bytes);
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
     const { signal, drain } = options;
-    const { path: csv, fh } = this.csv!;
+    const staged = this.csv!;
+    const csv = staged.path;
     const out = `${csv.slice(0, -".csv".length)}.parquet`;
     try {
-      await fh.close();
+      await staged.close();
       this.csv = undefined;
       const columns = this.names.map((n, i) => `c${i} AS ${ident(n)}`).join(", ");
       const types = this.types.map((t, i) => `'c${i}': '${SQL_TYPE[t]}'`).join(", ");
@@ -143,9 +152,7 @@ export class DuckdbParquetEncoder implements RecordEncoder {
     this.done = true;
     const csv = this.csv;
     this.csv = undefined;
-    if (!csv) return;
-    await csv.fh.close().catch(() => {});
-    await rm(csv.path, { force: true });
+    await csv?.discard();
   }
 
   private async open(fields: string[], rows: FieldValue[][]): Promise<void> {
@@ -154,9 +161,10 @@ export class DuckdbParquetEncoder implements RecordEncoder {
       this.preserveTypes ? inferParquetType(rows.map((r) => r[i] ?? null)) : "UTF8",
     );
     this.encoders = this.types.map((t, i) => encoderFor(t, fields[i]!));
+    this.allText = this.types.every((t) => t === "UTF8");
     this.process = await duckdbProcess(this.tempDir);
     const path = join(this.tempDir, `${this.process.filePrefix}${randomUUID()}.csv`);
-    this.csv = { path, fh: await open(path, "wx") };
+    this.csv = await StagingFile.create(path);
   }
 }
 

@@ -187,3 +187,30 @@ test("DuckDB writer: a thread terminated while DuckDB writes its file leaves thi
     "its CSV and Parquet files are removed",
   );
 });
+
+test("DuckDB writer: a record over DuckDB's default line size (2 MB) is written; one of 8 MB or more fails saying so", async (t) => {
+  const dir = tempDir(t);
+  const out = collector();
+  const enc = new ParquetEncoder(out, false, dir);
+  const big = "é".repeat(1_500_000); // 3 MB of UTF-8
+  await enc.write(
+    ["k", "v"],
+    [
+      ["a", big],
+      ["b", "small"],
+    ],
+  );
+  await enc.close();
+  const back = await parquetReadObjects({ file: out.file() });
+  assert.equal(back.length, 2);
+  assert.ok(back[0]!.v === big, "the long value, exact");
+  assert.deepEqual(back[1], { k: "b", v: "small" });
+
+  const tooLong = new ParquetEncoder(collector(), false, dir);
+  await assert.rejects(
+    tooLong.write(["v"], [["x"], ["y".repeat(9 * 1024 * 1024)]]),
+    /record of 9\.0 MB \(row 2 of its batch\) is longer than the Parquet writer takes \(8 MB/,
+  );
+  await tooLong.discard();
+  assert.deepEqual(leftovers(dir), []);
+});
