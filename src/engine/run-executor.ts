@@ -68,6 +68,21 @@ export async function executeRun(
     counts.putFailures = p.putFailures;
   };
   let writer: DestinationWriter | undefined;
+  // A checkpoint is a store write on the main thread (a message and its reply from a worker thread):
+  // it overlaps the next batch instead of stalling the pipeline, one in flight at a time. Its counts are
+  // those of commits already acknowledged, so they never exceed what the destination holds.
+  let checkpointing: Promise<void> | undefined;
+  const checkpoint = async () => {
+    if (checkpointing) await checkpointing;
+    const p = deps.checkpoint({ ...counts });
+    p.catch(() => {}); // surfaces at the next await
+    checkpointing = p;
+  };
+  const settled = async () => {
+    const p = checkpointing;
+    checkpointing = undefined;
+    await p;
+  };
   try {
     const base: RunContext = {
       flow,
@@ -125,7 +140,7 @@ export async function executeRun(
       counts.recordsDropped += out.dropped;
       counts.numParallel = source.numParallelProcesses;
       if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch));
-      await deps.checkpoint(counts);
+      await checkpoint();
       // A batch source ends by itself after the batch in flight; a streaming one is left here.
       if (handle.soft.signal.aborted && !batchSource) break;
     }
@@ -136,13 +151,17 @@ export async function executeRun(
       if (batchSource) applyProgress(await w.finish());
       writer = undefined;
       if (!batchSource) applyProgress(await w.abort());
+      await settled();
       return stopped(handle, counts);
     }
     applyProgress(await w.finish());
+    await settled();
     counts.dataPullEnd = flow.dataPullWindow?.end ?? deps.now();
     return { status: "Successful", counts };
   } catch (err) {
     if (writer) applyProgress(await writer.abort());
+    // The end is written after the last progress write, never before it.
+    await settled().catch(() => {});
     if (handle.reason) return stopped(handle, counts);
     const message = err instanceof SluiceError ? err.message : "internal error while running the flow";
     if (!(err instanceof SluiceError)) deps.log.error({ err, executionId: run.execution_id }, "run failed");

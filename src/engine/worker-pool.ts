@@ -186,8 +186,25 @@ export class WorkerPool {
       if (status !== undefined) lease.renewed(sentAt);
       this.observe(handle, status);
     };
+    // One store write for the run at a time, so they never queue behind each other: a heartbeat due
+    // while another write is in flight is skipped (that write renews the lease as well), and a
+    // checkpoint waits for a heartbeat in flight instead of racing it.
+    let writing: Promise<void> | undefined;
+    const exclusive = (counts?: RunCounts): Promise<void> => {
+      const p = (writing ?? Promise.resolve()).then(() => touch(counts));
+      const mine: Promise<void> = p.then(
+        () => {},
+        () => {},
+      );
+      writing = mine;
+      void mine.then(() => {
+        if (writing === mine) writing = undefined;
+      });
+      return p;
+    };
     entry.beat = setInterval(() => {
-      touch().catch((err) => this.log.warn({ err, executionId: id }, "heartbeat failed"));
+      if (writing) return;
+      exclusive().catch((err) => this.log.warn({ err, executionId: id }, "heartbeat failed"));
     }, this.opts.heartbeatMs);
     entry.beat.unref();
     // The maximum run time counts from the pipeline's start: a thread may still be loading code when
@@ -208,7 +225,7 @@ export class WorkerPool {
         },
         checkpoint: async (counts) => {
           entry.counts = { ...counts };
-          await retryWhileLeased(() => touch(counts), leaseUntil, monotonic, handle.hard.signal);
+          await retryWhileLeased(() => exclusive(counts), leaseUntil, monotonic, handle.hard.signal);
         },
       });
       if (handle.forced) {
