@@ -17,6 +17,7 @@ import type { Logger } from "../logger.ts";
 import type { RunCounts } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { compileTasks } from "../tasks/index.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import type { OpenedProfile } from "./profile-access.ts";
 import type { RunSignals } from "./run-handle.ts";
 
@@ -62,27 +63,20 @@ export async function executeRun(
     putFailures: 0,
     dataPullStart: flow.dataPullWindow?.start ?? deps.now(),
   };
+  // Progress reaches the store as commits are acknowledged and at every batch boundary, without the
+  // pipeline waiting for it (checkpointer.ts).
+  const checkpoints = new Checkpointer((c) => deps.checkpoint(c), counts);
   const applyProgress = (p: WriteProgress) => {
+    const changed =
+      counts.recordsWritten !== p.recordsWritten ||
+      counts.bytesWritten !== p.bytesWritten ||
+      counts.putFailures !== p.putFailures;
     counts.recordsWritten = p.recordsWritten;
     counts.bytesWritten = p.bytesWritten;
     counts.putFailures = p.putFailures;
+    if (changed) checkpoints.request();
   };
   let writer: DestinationWriter | undefined;
-  // A checkpoint is a store write on the main thread (a message and its reply from a worker thread):
-  // it overlaps the next batch instead of stalling the pipeline, one in flight at a time. Its counts are
-  // those of commits already acknowledged, so they never exceed what the destination holds.
-  let checkpointing: Promise<void> | undefined;
-  const checkpoint = async () => {
-    if (checkpointing) await checkpointing;
-    const p = deps.checkpoint({ ...counts });
-    p.catch(() => {}); // surfaces at the next await
-    checkpointing = p;
-  };
-  const settled = async () => {
-    const p = checkpointing;
-    checkpointing = undefined;
-    await p;
-  };
   try {
     const base: RunContext = {
       flow,
@@ -140,7 +134,8 @@ export async function executeRun(
       counts.recordsDropped += out.dropped;
       counts.numParallel = source.numParallelProcesses;
       if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch));
-      await checkpoint();
+      checkpoints.check();
+      checkpoints.request();
       // A batch source ends by itself after the batch in flight; a streaming one is left here.
       if (handle.soft.signal.aborted && !batchSource) break;
     }
@@ -151,17 +146,17 @@ export async function executeRun(
       if (batchSource) applyProgress(await w.finish());
       writer = undefined;
       if (!batchSource) applyProgress(await w.abort());
-      await settled();
+      await checkpoints.flush();
       return stopped(handle, counts);
     }
     applyProgress(await w.finish());
-    await settled();
+    await checkpoints.flush();
     counts.dataPullEnd = flow.dataPullWindow?.end ?? deps.now();
     return { status: "Successful", counts };
   } catch (err) {
     if (writer) applyProgress(await writer.abort());
     // The end is written after the last progress write, never before it.
-    await settled().catch(() => {});
+    await checkpoints.flush().catch(() => {});
     if (handle.reason) return stopped(handle, counts);
     const message = err instanceof SluiceError ? err.message : "internal error while running the flow";
     if (!(err instanceof SluiceError)) deps.log.error({ err, executionId: run.execution_id }, "run failed");
