@@ -12,6 +12,11 @@ export interface BatchLoader {
   readonly columns: readonly string[];
   /** host:port/database or cluster/workgroup, for messages. */
   readonly where: string;
+  /**
+   * How many load() calls may be in flight at once (default 1): each on its own connection, so one
+   * batch's COMMIT (a WAL flush) overlaps the next batch's COPY.
+   */
+  readonly parallel?: number;
   /** `columns` are quoted column identifiers, in the rows' order. */
   load(columns: readonly string[], rows: readonly FieldValue[][], signal: AbortSignal): Promise<number>;
   close(): Promise<void>;

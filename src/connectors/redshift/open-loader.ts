@@ -13,6 +13,7 @@ import { DataApiLoader } from "./data-api-loader.ts";
 import { connect, connectionError, connectionTarget } from "./redshift-connection.ts";
 import { S3CopyLoader } from "./s3-copy-loader.ts";
 import type { StagingArea } from "./s3-staging.ts";
+import { readRedshiftSettings } from "./settings.ts";
 import type { RedshiftDestinationProperties } from "./shapes.ts";
 import { StdinLoader } from "./stdin-loader.ts";
 
@@ -58,7 +59,8 @@ export async function openLoader(
       return new S3CopyLoader(target, client, area, roleArn(profile), schema, table, columns);
     }
     ctx.log.debug({ server: info.rows[0]?.v }, "PostgreSQL detected: loading with COPY FROM STDIN");
-    return await StdinLoader.open(target, client, schema, table, columns);
+    const parallel = readRedshiftSettings(ctx.env).copyConnections;
+    return await StdinLoader.open(target, client, schema, table, columns, parallel);
   } catch (e) {
     await client.end().catch(() => {});
     if (e instanceof ConnectorServerError || e instanceof ValidationError) throw e;

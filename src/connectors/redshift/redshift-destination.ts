@@ -9,6 +9,9 @@
  *   the run ends Error saying what happened;
  * - anything else ends the run Error.
  * A commit in flight gets only the hard signal; after a cancel (soft signal) no new batch starts.
+ * With a loader that takes several batches at once (COPY FROM STDIN: one per connection), loading
+ * overlaps reading and one batch commits while the next is copied. Counts grow only as commits are
+ * acknowledged, so they never exceed what the table holds.
  */
 import { ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
@@ -81,31 +84,42 @@ class RedshiftWriter implements DestinationWriter {
   private pending: FieldValue[][] = [];
   private rejected = 0;
   private closed = false;
+  /** Batches being loaded (at most `parallel`). */
+  private readonly loading = new Set<Promise<void>>();
+  private failed: { error: unknown } | undefined;
+  private readonly parallel: number;
 
   constructor(
     private readonly loader: BatchLoader,
     private readonly o: WriterOptions,
-  ) {}
+  ) {
+    this.parallel = Math.max(1, loader.parallel ?? 1);
+  }
 
   async write(batch: RecordBatch): Promise<WriteProgress> {
     this.prepare(batch.fields);
     for (const row of batch.rows) {
-      // Cancelled: the batch that was in flight has committed; no new batch starts (abort() drops the rest).
+      // Cancelled: the batches in flight commit; no new batch starts (abort() drops the rest).
       if (this.o.ctx.signal.aborted) break;
       this.pending.push(row);
       if (this.pending.length >= this.o.batchRows) await this.flush();
     }
+    this.throwIfFailed();
     return { ...this.progress };
   }
 
   async finish(): Promise<WriteProgress> {
     if (this.pending.length > 0) await this.flush();
+    await this.drain();
+    this.throwIfFailed();
     await this.close();
     return { ...this.progress };
   }
 
   async abort(): Promise<WriteProgress> {
     this.pending = [];
+    // Batches in flight are committed whole (or rolled back by the hard signal) and counted first.
+    await this.drain();
     await this.close();
     return { ...this.progress };
   }
@@ -129,9 +143,40 @@ class RedshiftWriter implements DestinationWriter {
     this.fields = [...fields];
   }
 
+  /**
+   * Starts loading the pending rows as soon as the loader can take another batch. With a loader that
+   * takes several, it returns while the batch loads (the next rows are read, parsed and transformed
+   * meanwhile), and the first failure is thrown by the next write, flush or finish.
+   */
   private async flush(): Promise<void> {
+    while (this.loading.size >= this.parallel) await Promise.race(this.loading);
+    this.throwIfFailed();
+    // Cancelled while waiting for a connection: no new batch starts (abort() drops these rows).
+    if (this.o.ctx.signal.aborted) return;
     const rows = this.pending;
     this.pending = [];
+    const p: Promise<void> = this.load(rows)
+      .catch((error: unknown) => {
+        this.failed ??= { error };
+      })
+      .finally(() => this.loading.delete(p));
+    this.loading.add(p);
+    // A loader of one batch at a time (Amazon Redshift's COPY FROM S3) is waited for here, as before.
+    if (this.parallel === 1) {
+      await p;
+      this.throwIfFailed();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.loading.size > 0) await Promise.all(this.loading);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failed) throw this.failed.error;
+  }
+
+  private async load(rows: FieldValue[][]): Promise<void> {
     const hard = this.o.ctx.hardSignal;
     hard.throwIfAborted();
     const what = `Loading a batch of ${rows.length} records into ${this.o.schema}.${this.o.table}`;

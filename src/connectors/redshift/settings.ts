@@ -15,12 +15,15 @@ export const redshiftSettings: Record<string, Setting> = {
   dataApiAccessKeyId: { env: ["SLUICE_REDSHIFT_DATA_ACCESS_KEY_ID"], ...secret(), doc: "access key for the Redshift Data API (default: the AWS SDK's credential chain)" },
   dataApiSecretAccessKey: { env: ["SLUICE_REDSHIFT_DATA_SECRET_ACCESS_KEY"], ...secret(), doc: "secret key for the Redshift Data API" },
   batchAttempts: { env: ["SLUICE_REDSHIFT_BATCH_ATTEMPTS"], default: DEFAULT_RETRY.attempts, ...int(1, 20), doc: "attempts at a Redshift/PostgreSQL batch whose connection failed (it was rolled back)" },
+  copyConnections: { env: ["SLUICE_REDSHIFT_COPY_CONNECTIONS"], default: 2, ...int(1, 8), doc: "PostgreSQL connections a run loads batches over at once (a batch's COMMIT overlaps the next batch's COPY)" },
   batchRetryMs: { env: ["SLUICE_REDSHIFT_BATCH_RETRY_MS"], default: DEFAULT_RETRY.baseDelayMs, ...ms(0), doc: "backoff before the 2nd attempt, doubled each time (at most 30 s)" },
 };
 
 export interface RedshiftSettings {
   dataApi: { endpoint?: string; region?: string; accessKeyId?: string; secretAccessKey?: string };
   retry: RetryPolicy;
+  /** Batches loaded at once over COPY FROM STDIN (PostgreSQL), each on its own connection. */
+  copyConnections: number;
 }
 
 export function readRedshiftSettings(env: ConnectorEnvironment): RedshiftSettings {
@@ -39,5 +42,6 @@ export function readRedshiftSettings(env: ConnectorEnvironment): RedshiftSetting
       baseDelayMs: num("batchRetryMs", DEFAULT_RETRY.baseDelayMs),
       maxDelayMs: DEFAULT_RETRY.maxDelayMs,
     },
+    copyConnections: num("copyConnections", 2),
   };
 }
