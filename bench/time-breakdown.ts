@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import type { Task as SdkTask } from "@aws-sdk/client-appflow";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { copyCsv } from "../src/connectors/redshift/copy-batch.ts";
+import { copyText } from "../src/connectors/redshift/copy-batch.ts";
 import type { FieldValue } from "../src/connectors/types.ts";
 import type { Task } from "../src/domain/flow.ts";
 import { readCsv } from "../src/formats/csv-reader.ts";
@@ -47,7 +47,7 @@ export async function timeStages(
   let turn = 0;
   const flush = async () => {
     let t0 = performance.now();
-    const text = copyCsv(pending);
+    const text = copyText(pending);
     t.encodeMs += performance.now() - t0;
     pending = [];
     t0 = performance.now();
@@ -67,7 +67,7 @@ export async function timeStages(
       const t1 = performance.now();
       const out = tasks.apply(b);
       t.tasksMs += performance.now() - t1;
-      sql ||= `COPY ${table.table} (${out.batch.fields.join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+      sql ||= `COPY ${table.table} (${out.batch.fields.join(", ")}) FROM STDIN`;
       t.rows += out.batch.rows.length;
       for (const r of out.batch.rows) {
         pending.push(r);

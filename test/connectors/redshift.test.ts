@@ -123,7 +123,7 @@ describe("Redshift destination on PostgreSQL", () => {
     p = await w.write({
       fields,
       rows: [
-        [5, "e", "x"],
+        [5, "e", "tab\there, cr\r and \\N\\"],
         [6, "f", "y"],
         [7, "g", "z"],
       ],
@@ -140,6 +140,7 @@ describe("Redshift destination on PostgreSQL", () => {
     assert.deepEqual(got[1], { id: 2, name: "", note: 'q"uote, comma' });
     assert.deepEqual(got[2], { id: 3, name: "c", note: "multi\nline" });
     assert.deepEqual(got[3], { id: 4, name: "d", note: "\\." });
+    assert.deepEqual(got[4], { id: 5, name: "e", note: "tab\there, cr\r and \\N\\" });
     const tx = await admin.query(`SELECT count(DISTINCT xmin::text)::int AS n FROM ${table}`);
     assert.equal(tx.rows[0].n, 3);
   });

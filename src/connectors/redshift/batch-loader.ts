@@ -6,6 +6,7 @@
  * ConnectorAuthenticationError — or the abort reason when the hard signal fired.
  */
 import type { FieldValue } from "../types.ts";
+import type { EncodedBatch } from "./copy-batch.ts";
 
 export interface BatchLoader {
   /** The table's columns, in table order. */
@@ -19,5 +20,7 @@ export interface BatchLoader {
   readonly parallel?: number;
   /** `columns` are quoted column identifiers, in the rows' order. */
   load(columns: readonly string[], rows: readonly FieldValue[][], signal: AbortSignal): Promise<number>;
+  /** Loads a batch encoded as COPY text (copy-batch.ts) as it was written; COPY FROM STDIN only. */
+  loadEncoded?(columns: readonly string[], batch: EncodedBatch, signal: AbortSignal): Promise<number>;
   close(): Promise<void>;
 }

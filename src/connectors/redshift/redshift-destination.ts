@@ -27,6 +27,7 @@ import type {
   WriteProgress,
 } from "../types.ts";
 import type { BatchLoader } from "./batch-loader.ts";
+import { appendChunk, decodeRows, ENCODE_ROWS, type EncodedBatch } from "./copy-batch.ts";
 import { openLoader } from "./open-loader.ts";
 import { parseObjectName, quoteIdent } from "./redshift-connection.ts";
 import { readRedshiftSettings } from "./settings.ts";
@@ -65,6 +66,9 @@ export function createRedshiftDestination(
   };
 }
 
+/** A batch handed to the loader: rows, or (COPY FROM STDIN) the COPY text they were encoded to. */
+type Batch = { rows: FieldValue[][] } | { encoded: EncodedBatch };
+
 interface WriterOptions {
   schema: string;
   table: string;
@@ -81,7 +85,11 @@ class RedshiftWriter implements DestinationWriter {
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
   private fields: string[] | undefined;
   private columns: string[] = [];
+  /** Rows not yet encoded (with an encoding loader, fewer than ENCODE_ROWS) or not yet loaded. */
   private pending: FieldValue[][] = [];
+  /** With a loader of encoded batches: the batch being filled, as COPY text. */
+  private encoded: EncodedBatch | undefined;
+  private readonly encodes: boolean;
   private rejected = 0;
   private closed = false;
   /** Batches being loaded (at most `parallel`). */
@@ -94,6 +102,18 @@ class RedshiftWriter implements DestinationWriter {
     private readonly o: WriterOptions,
   ) {
     this.parallel = Math.max(1, loader.parallel ?? 1);
+    this.encodes = loader.loadEncoded !== undefined;
+  }
+
+  private get pendingRows(): number {
+    return this.pending.length + (this.encoded?.rows ?? 0);
+  }
+
+  private encodePending(): void {
+    if (this.pending.length === 0) return;
+    this.encoded ??= { chunks: [], rows: 0, bytes: 0 };
+    appendChunk(this.encoded, this.pending);
+    this.pending = [];
   }
 
   async write(batch: RecordBatch): Promise<WriteProgress> {
@@ -102,14 +122,15 @@ class RedshiftWriter implements DestinationWriter {
       // Cancelled: the batches in flight commit; no new batch starts (abort() drops the rest).
       if (this.o.ctx.signal.aborted) break;
       this.pending.push(row);
-      if (this.pending.length >= this.o.batchRows) await this.flush();
+      if (this.encodes && this.pending.length >= ENCODE_ROWS) this.encodePending();
+      if (this.pendingRows >= this.o.batchRows) await this.flush();
     }
     this.throwIfFailed();
     return { ...this.progress };
   }
 
   async finish(): Promise<WriteProgress> {
-    if (this.pending.length > 0) await this.flush();
+    if (this.pendingRows > 0) await this.flush();
     await this.drain();
     this.throwIfFailed();
     await this.close();
@@ -118,6 +139,7 @@ class RedshiftWriter implements DestinationWriter {
 
   async abort(): Promise<WriteProgress> {
     this.pending = [];
+    this.encoded = undefined;
     // Batches in flight are committed whole (or rolled back by the hard signal) and counted first.
     await this.drain();
     await this.close();
@@ -153,9 +175,16 @@ class RedshiftWriter implements DestinationWriter {
     this.throwIfFailed();
     // Cancelled while waiting for a connection: no new batch starts (abort() drops these rows).
     if (this.o.ctx.signal.aborted) return;
-    const rows = this.pending;
-    this.pending = [];
-    const p: Promise<void> = this.load(rows)
+    let batch: Batch;
+    if (this.encodes) {
+      this.encodePending();
+      batch = { encoded: this.encoded ?? { chunks: [], rows: 0, bytes: 0 } };
+      this.encoded = undefined;
+    } else {
+      batch = { rows: this.pending };
+      this.pending = [];
+    }
+    const p: Promise<void> = this.load(batch)
       .catch((error: unknown) => {
         this.failed ??= { error };
       })
@@ -176,22 +205,25 @@ class RedshiftWriter implements DestinationWriter {
     if (this.failed) throw this.failed.error;
   }
 
-  private async load(rows: FieldValue[][]): Promise<void> {
+  private async load(batch: Batch): Promise<void> {
     const hard = this.o.ctx.hardSignal;
     hard.throwIfAborted();
-    const what = `Loading a batch of ${rows.length} records into ${this.o.schema}.${this.o.table}`;
+    const count = "rows" in batch ? batch.rows.length : batch.encoded.rows;
+    const what = `Loading a batch of ${count} records into ${this.o.schema}.${this.o.table}`;
     try {
       const bytes = await retryBatch(what, this.o.retry, hard, this.o.ctx.log, () =>
-        this.loader.load(this.columns, rows, hard),
+        "rows" in batch
+          ? this.loader.load(this.columns, batch.rows, hard)
+          : this.loader.loadEncoded!(this.columns, batch.encoded, hard),
       );
-      this.progress.recordsWritten += rows.length;
+      this.progress.recordsWritten += count;
       this.progress.bytesWritten += bytes;
       this.o.ctx.progress({ ...this.progress });
     } catch (e) {
       if (!(e instanceof RecordsRejectedError)) throw e;
       if (this.o.failFast) throw new ConnectorServerError(e.message);
-      await this.saveRejected(rows, hard);
-      this.progress.putFailures += rows.length;
+      await this.saveRejected("rows" in batch ? batch.rows : decodeRows(batch.encoded), hard);
+      this.progress.putFailures += count;
       this.o.ctx.progress({ ...this.progress });
     }
   }

@@ -1,5 +1,6 @@
 /**
- * PostgreSQL: each batch is `BEGIN; COPY … FROM STDIN (CSV); COMMIT` on one connection (copy-batch.ts).
+ * PostgreSQL: each batch is `BEGIN; COPY … FROM STDIN (text format); COMMIT` on one connection
+ * (copy-batch.ts).
  * Up to `parallel` batches are in flight, each on its own connection: a COMMIT waits for its WAL flush
  * (10–20 ms for 10,000 rows here), and the next batch's COPY goes on meanwhile on the other connection.
  * A lost connection drops its session; the next attempt reconnects. When the connection failed after
@@ -11,7 +12,7 @@ import { ConnectorServerError } from "../../domain/errors.ts";
 import { RetryableBatchError } from "../sdk/failures.ts";
 import type { FieldValue } from "../types.ts";
 import type { BatchLoader } from "./batch-loader.ts";
-import { CommitOutcomeUnknown, copyBatch, copyCsv } from "./copy-batch.ts";
+import { CommitOutcomeUnknown, copyBatch, type EncodedBatch, encodeRows } from "./copy-batch.ts";
 import { batchError, classifyPg, describePg } from "./pg-errors.ts";
 import { type ConnectionTarget, connect, quoteIdent } from "./redshift-connection.ts";
 
@@ -25,7 +26,7 @@ export class StdinLoader implements BatchLoader {
   private idle: Session[] = [];
   private readonly busy = new Set<Session>();
   /** A batch whose COMMIT's outcome is unknown → its transaction id (looked up before it is resent). */
-  private readonly unknownCommits = new WeakMap<readonly FieldValue[][], string>();
+  private readonly unknownCommits = new WeakMap<EncodedBatch, string>();
   private closed = false;
   readonly where: string;
 
@@ -53,17 +54,18 @@ export class StdinLoader implements BatchLoader {
     return new StdinLoader(target, name, columns, Math.max(1, parallel), { client, pid });
   }
 
-  async load(
-    columns: readonly string[],
-    rows: readonly FieldValue[][],
-    signal: AbortSignal,
-  ): Promise<number> {
-    const what = `a batch of ${rows.length} records`;
+  load(columns: readonly string[], rows: readonly FieldValue[][], signal: AbortSignal): Promise<number> {
+    return this.loadEncoded(columns, encodeRows(rows), signal);
+  }
+
+  /** The writer encodes rows as they arrive (copy-batch.ts), so a batch in flight holds no JS values. */
+  async loadEncoded(columns: readonly string[], batch: EncodedBatch, signal: AbortSignal): Promise<number> {
+    const what = `a batch of ${batch.rows} records`;
     const s = await this.connected(signal, what);
     this.busy.add(s);
     let keep = true;
     try {
-      const xid = this.unknownCommits.get(rows);
+      const xid = this.unknownCommits.get(batch);
       if (xid !== undefined) {
         // This batch's previous attempt may have committed: count it instead of writing it again.
         const status = await s.client
@@ -72,12 +74,12 @@ export class StdinLoader implements BatchLoader {
             keep = false;
             return this.lost(e, what);
           });
-        this.unknownCommits.delete(rows);
-        if (status.rows[0]?.s === "committed") return Buffer.byteLength(copyCsv(rows));
+        this.unknownCommits.delete(batch);
+        if (status.rows[0]?.s === "committed") return batch.bytes;
       }
-      const sql = `COPY ${this.table} (${columns.join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+      const sql = `COPY ${this.table} (${columns.join(", ")}) FROM STDIN`;
       try {
-        return await copyBatch(s.client, s.pid, this.target, sql, rows, signal);
+        return await copyBatch(s.client, s.pid, this.target, sql, batch, signal);
       } catch (e) {
         if (signal.aborted) {
           keep = false;
@@ -85,7 +87,7 @@ export class StdinLoader implements BatchLoader {
         }
         if (e instanceof CommitOutcomeUnknown) {
           // Always worth another attempt: it starts by looking up whether this commit happened.
-          this.unknownCommits.set(rows, e.xid);
+          this.unknownCommits.set(batch, e.xid);
           keep = false;
           throw new RetryableBatchError(
             `Lost the connection while committing ${what} at ${this.where}: ${describePg(e.cause)}`,
