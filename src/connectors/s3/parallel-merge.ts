@@ -1,6 +1,6 @@
 /**
  * Runs up to `parallelism` producers at once and yields their items as they come, holding at most
- * `parallelism * 2` undelivered items (memory stays bounded by batch size × parallelism). When the
+ * one undelivered item per producer running (memory stays bounded by batch size × parallelism). When the
  * consumer stops early, fails, or `signal` aborts, the producers' shared signal aborts so they can
  * destroy their streams, and the generator waits for them to wind down before returning.
  */
@@ -12,7 +12,9 @@ export async function* mergeParallel<T>(
   const stop = new AbortController();
   const inner = AbortSignal.any([signal, stop.signal]);
   const queue: T[] = [];
-  const limit = Math.max(1, parallelism) * 2;
+  // One undelivered item per producer running: more read-ahead buys no throughput (the consumer is the
+  // bottleneck when it fills), and every batch held is live data each young-generation GC copies.
+  const limit = Math.max(1, Math.min(parallelism, producers.length));
   let failure: { error: unknown } | undefined;
   let wakeConsumer: (() => void) | undefined;
   const wakeProducers: (() => void)[] = [];
