@@ -57,6 +57,8 @@ export class DuckdbProcess {
         p.stderr = (p.stderr + d.toString()).slice(-2000);
       });
       child.on("error", reject);
+      // Writing to a child that died fails with EPIPE; its exit (below) fails the jobs with its message.
+      child.stdin.on("error", () => {});
       child.on("exit", (code, signal) => {
         p.exited = new ConnectorServerError(
           `The DuckDB process writing Parquet exited (${signal ?? `code ${code}`}): ${p.stderr.trim()}`,

@@ -214,3 +214,19 @@ test("DuckDB writer: a record over DuckDB's default line size (2 MB) is written;
   await tooLong.discard();
   assert.deepEqual(leftovers(dir), []);
 });
+
+test("DuckDB writer: a DuckDB process that dies fails the object with a message saying so; the next object starts another", async (t) => {
+  const dir = tempDir(t);
+  const enc = new ParquetEncoder(collector(), false, dir);
+  await enc.write(["a"], [["x"]]);
+  const p = await duckdbProcess(dir);
+  process.kill(Number(p.filePrefix.slice(0, -1)), "SIGKILL");
+  await waitFor(async () => !p.alive, "the process's exit to be seen");
+  await assert.rejects(enc.close(), /The DuckDB process writing Parquet exited \(SIGKILL\)/);
+  const out = collector();
+  const next = new ParquetEncoder(out, false, dir);
+  await next.write(["a"], [["y"]]);
+  await next.close();
+  assert.deepEqual(await parquetReadObjects({ file: out.file() }), [{ a: "y" }]);
+  assert.notEqual((await duckdbProcess(dir)).filePrefix, p.filePrefix);
+});

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
+import { duckdbProcess } from "../../formats/duckdb-process.ts";
 import type { OutputFileType } from "../../formats/record-encoder.ts";
 import type { ConnectorRunContext, Destination, DestinationWriter } from "../types.ts";
 import { openObjectStore } from "./open-object-store.ts";
@@ -43,6 +44,10 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
     },
     async open(): Promise<DestinationWriter> {
       ctx.signal.throwIfAborted();
+      const tempDir = join(ctx.env.dataDir, "tmp", "parquet");
+      // Start this thread's DuckDB process now (it takes 0.3–2 s), while the source reads its first
+      // batch; the first object waits for it. A failure to start shows there, with its message.
+      if (fileType === "PARQUET") duckdbProcess(tempDir).catch(() => {});
       return new S3DestinationWriter(openObjectStore(ctx.env), ctx, {
         bucket: props.bucketName,
         fileType,
@@ -50,7 +55,7 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
         targetBytes: targetMb !== undefined && targetMb > 0 ? targetMb * MB : undefined,
         maxOpenObjects: ctx.env.s3.maxOpenObjects ?? DEFAULT_MAX_OPEN_OBJECTS,
         preserveSourceDataTyping: format.preserveSourceDataTyping ?? false,
-        tempDir: join(ctx.env.dataDir, "tmp", "parquet"),
+        tempDir,
         layout,
       });
     },
