@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout } from "node:timers/promises";
 import { parquetReadObjects } from "hyparquet";
@@ -321,6 +323,22 @@ for (const kind of ["local", "s3rver"] as const) {
         count += rows.length;
       }
       assert.equal(count, total);
+    });
+
+    test("destination Parquet: abort leaves no object and none of the writer's temp files", async () => {
+      const w = await openWriter(b, {
+        bucketName: "dst-bucket",
+        bucketPrefix: "pq-abort",
+        s3OutputFormatConfig: { fileType: "PARQUET", aggregationConfig: { aggregationType: "SingleFile" } },
+      });
+      const tempDir = path.join(b.dataDir, "tmp", "parquet");
+      const staged = async () => (await readdir(tempDir).catch(() => [])).filter((n) => n.endsWith(".csv"));
+      await w.write({ fields: ["id", "name", "region"], rows: rowsOf(5_000), bytes: 0 });
+      assert.equal((await staged()).length, 1, "the object's rows wait in a temp file");
+      const after = await w.abort();
+      assert.equal(after.recordsWritten, 0);
+      assert.deepEqual(await keys(b, "dst-bucket", "pq-abort/"), []);
+      assert.deepEqual(await staged(), []);
     });
 
     test("abort mid-upload: parts already uploaded, the in-flight upload is aborted and leaves nothing", async () => {
