@@ -208,7 +208,8 @@ class Subscriber {
         { buffered: this.buffer.length, limit: b.maxBuffered },
         "event buffer full: no more events are read until a batch is delivered",
       );
-      while (this.buffer.length >= b.maxBuffered && !this.ac.signal.aborted)
+      // A batch being resumed is read whole first, even past the limit (it is at most one batch).
+      while (this.buffer.length >= b.maxBuffered && !this.ac.signal.aborted && !this.resuming())
         await new Promise<void>((r) => {
           this.room = r;
         });
@@ -217,9 +218,14 @@ class Subscriber {
 
   /** A batch can go now: a full one, or all the events of the batch being resumed. */
   private ready(b: Batching): boolean {
-    const p = this.pending;
-    if (p) return this.buffer.some((e) => e.replayId >= p.lastReplayId);
+    if (this.pending) return !this.resuming();
     return this.buffer.length >= b.maxEvents;
+  }
+
+  /** The batch being resumed hasn't been received whole again yet. */
+  private resuming(): boolean {
+    const p = this.pending;
+    return p !== undefined && !this.buffer.some((e) => e.replayId >= p.lastReplayId);
   }
 
   private flush(b: Batching): Promise<void> {
@@ -233,11 +239,12 @@ class Subscriber {
     while (this.buffer.length > 0 && !this.ac.signal.aborted) {
       const p = this.pending;
       // The batch being resumed is delivered only whole (its events arrive again after a restart).
-      if (p && !this.buffer.some((e) => e.replayId >= p.lastReplayId)) return;
+      if (this.resuming()) return;
       const n = p
         ? this.buffer.filter((e) => e.replayId <= p.lastReplayId).length
         : batchSize(this.buffer, b);
       const batch = this.buffer.slice(0, n);
+      if (p && batch[0]?.replayId !== p.firstReplayId) return this.lost(p);
       let run: RunsTable | undefined;
       try {
         if (p) {
@@ -260,6 +267,21 @@ class Subscriber {
       this.room?.();
       this.room = undefined;
     }
+  }
+
+  /**
+   * The interrupted batch's first events are no longer retained (the flow was down past Salesforce's
+   * retention): it can't be delivered again as it was, so the flow stops (Errored) and its run is left
+   * to the reaper, keeping what the lost attempt wrote.
+   */
+  private async lost(p: Batch): Promise<void> {
+    const message = `The events of the interrupted batch ${p.executionId} (replay ids ${p.firstReplayId} to ${p.lastReplayId}) are no longer retained by Salesforce, so it can't be delivered again. Stop and start the flow to subscribe for new events only.`;
+    this.log.warn({ error: message }, "event flow stopped with an error");
+    this.ac.abort();
+    this.room?.();
+    await failSubscription(this.deps.store.db, this.flow.account_id, this.flow.flow_name, message).catch(
+      (e: unknown) => this.log.error({ err: e }, "recording the event flow's error failed"),
+    );
   }
 
   private retryLater(b: Batching): void {

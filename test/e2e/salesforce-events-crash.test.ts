@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { StartFlowCommand } from "@aws-sdk/client-appflow";
+import { DescribeFlowCommand, StartFlowCommand } from "@aws-sdk/client-appflow";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -32,10 +32,11 @@ import { pgSkipReason } from "../helpers/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-sfev-crash-"));
 const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-  await cleanup(dir);
-});
+/** Each test's servers are stopped when it ends (a file-level after() waits for an idle event loop on Node 20). */
+async function cleanUp(): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+}
+after(() => cleanup(dir));
 
 /** Every object under s3://out/events/ with its JSON Lines records. */
 async function objects(s3: S3Client): Promise<{ key: string; records: Record<string, unknown>[] }[]> {
@@ -119,7 +120,8 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const isBatchPut = (method: string, url: string) =>
   method === "PUT" && url.startsWith("/out/events/ev/") && !url.includes("uploadId=");
 
-test("an event batch interrupted by SIGKILL before or after its S3 commit is delivered exactly once after a restart", async () => {
+test("an event batch interrupted by SIGKILL before or after its S3 commit is delivered exactly once after a restart", async (t) => {
+  t.after(cleanUp);
   const fake: FakeSalesforce = await startFakeSalesforce({
     records: { Account: 0, Contact: 0, Opportunity: 0 },
     cometdTimeoutMs: 2_000,
@@ -184,7 +186,8 @@ test("an event batch interrupted by SIGKILL before or after its S3 commit is del
 
 test("two PostgreSQL nodes: the survivor resumes the batch of the node SIGKILLed after its S3 commit", {
   skip: await pgSkipReason("postgres"),
-}, async () => {
+}, async (t) => {
+  t.after(cleanUp);
   const fake = await startFakeSalesforce({
     records: { Account: 0, Contact: 0, Opportunity: 0 },
     cometdTimeoutMs: 2_000,
@@ -232,4 +235,53 @@ test("two PostgreSQL nodes: the survivor resumes the batch of the node SIGKILLed
   made.push(...makeChanges(fake, 3, "pg-after"));
   await waitFor(async () => holder.includes(other), "the survivor taking the flow over", 30_000);
   await deliveredOnce(s3, survivor, made, heldRun, "after the takeover");
+});
+
+test("an interrupted batch whose events expired while the node was down stops the flow, saying why", async (t) => {
+  t.after(cleanUp);
+  const fake = await startFakeSalesforce({
+    records: { Account: 0, Contact: 0, Opportunity: 0 },
+    cometdTimeoutMs: 2_000,
+  });
+  cleanups.push(() => fake.stop());
+  const { s3, gate } = await s3Behind("s3rver-lost");
+  const dataDir = join(dir, "data-lost");
+  mkdirSync(dataDir);
+  const env = {
+    SLUICE_DATA_DIR: dataDir,
+    ...s3Env(gate),
+    SLUICE_LEASE_MS: "2000",
+    SLUICE_REAP_INTERVAL_MS: "300",
+    SLUICE_HEARTBEAT_MS: "200",
+    SLUICE_SALESFORCE_EVENT_BATCH_EVENTS: "100",
+    SLUICE_SALESFORCE_EVENT_BATCH_MS: "300",
+  };
+  let subscribed = 0;
+  let server = await spawnServer([], env, (l) => {
+    if (l.includes("subscribed to the change event channel")) subscribed++;
+  });
+  cleanups.push(() => server.kill("SIGKILL"));
+  await createEventFlow(server.client, fake, dataDir, "ev");
+  await server.client.send(new StartFlowCommand({ flowName: "ev" }));
+  await waitFor(async () => subscribed >= 1, "the subscription");
+  const held = gate.holdNext(isBatchPut, "after");
+  makeChanges(fake, 3, "gone");
+  const put = await within(held, 30_000, "the batch's S3 PutObject");
+  const heldRun = /^\/out\/events\/ev\/([^/]+)\//.exec(put.url)?.[1];
+  await server.kill("SIGKILL");
+  makeChanges(fake, 2, "kept");
+  fake.expireEvents(2); // the batch's events leave retention; the two made since stay
+  server = await spawnServer([], env);
+  const flow = await waitFor(async () => {
+    const d = await server.client.send(new DescribeFlowCommand({ flowName: "ev" }));
+    return d.flowStatus === "Errored" && d;
+  }, "the flow Errored");
+  assert.match(flow.flowStatusMessage ?? "", /interrupted batch .* no longer retained by Salesforce/);
+  // Its run is ended by the reaper (the flow is no longer Active); what the lost attempt wrote stays.
+  const run = await waitFor(async () => {
+    const r = (await eventRuns(server.client, "ev")).find((x) => x.executionId === heldRun);
+    return r?.executionStatus === "Error" && r;
+  }, "the interrupted run ended");
+  assert.ok(run);
+  assert.equal((await objects(s3)).filter((o) => o.key.includes(heldRun!)).length, 1);
 });

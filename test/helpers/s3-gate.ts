@@ -47,6 +47,8 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
         method,
         path: url,
         headers: req.headers,
+        // No kept-alive sockets to the upstream: they would hold its close() open.
+        agent: false,
       },
       (up: IncomingMessage) => {
         if (r) {
