@@ -155,7 +155,9 @@ for (const c of connectors) {
             after = (await w.abort()).recordsWritten;
           } else {
             // A batch destination starts no new batch: the write either stops (AbortError) or returns
-            // without committing more.
+            // without starting one. Batches already loading when the cancel came commit whole (a loader
+            // may load several at once, so they can still be committing here): at most the 4 records
+            // written before the cancel are ever committed, and a progress report never runs ahead.
             const p = await w.write({ fields: live.fields, rows: rows(100, 4), bytes: 0 }).then(
               (x) => x,
               (e: unknown) => {
@@ -164,8 +166,9 @@ for (const c of connectors) {
               },
             );
             after = (await w.abort()).recordsWritten;
-            if (p) assert.equal(p.recordsWritten, after);
-            assert.equal(await live.count(), before, "nothing was committed after the cancel");
+            if (p) assert.ok(p.recordsWritten <= after, `reported ${p.recordsWritten}, then ${after}`);
+            assert.ok(before <= after, `held ${before} before the abort, ${after} after`);
+            assert.ok(after <= 4, `nothing written after the cancel was committed (${after} records)`);
           }
           assert.equal(await live.count(), after, "reported records equal the records the destination holds");
           if (reported.length > 0) assert.equal(reported.at(-1), after);
