@@ -70,7 +70,12 @@ describe("the AWS CLI against Sluice", { skip }, () => {
   });
 
   before(async () => {
-    s = await startTestServer("sqlite", { engine: { batchRows: 500, redshiftBatchRows: BATCH, workers: 2 } });
+    s = await startTestServer("sqlite", {
+      engine: { batchRows: 500, redshiftBatchRows: BATCH, workers: 2 },
+      // One COPY connection: the gated table's gate counts committed rows, so with one batch at a time
+      // exactly one batch is held in flight at the cancel (two connections: redshift.test.ts).
+      connectors: { Redshift: { copyConnections: 1 } },
+    });
     dir = mkdtempSync(join(tmpdir(), "sluice-cli-"));
     makeBucket(s.dataDir, "out-bucket");
     await writeCsv(s.dataDir, "in-bucket", "people/part-1.csv", 20);

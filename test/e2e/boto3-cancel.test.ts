@@ -35,7 +35,12 @@ describe("CancelFlowExecutions with boto3: the seed document, sentence by senten
   let slowBig: TestTable;
   let gated: Awaited<ReturnType<typeof createGatedTable>>;
   before(async () => {
-    s = await startTestServer("sqlite", { engine: { batchRows: 500, redshiftBatchRows: 200, workers: 4 } });
+    s = await startTestServer("sqlite", {
+      engine: { batchRows: 500, redshiftBatchRows: 200, workers: 4 },
+      // One COPY connection: the gated table's gate counts committed rows, so with one batch at a time
+      // exactly one batch is held in flight at the cancel (two connections: redshift.test.ts).
+      connectors: { Redshift: { copyConnections: 1 } },
+    });
     for (const b of ["out-small", "out-x"]) makeBucket(s.dataDir, b);
     await writeCsv(s.dataDir, "in-bucket", "small/data.csv", 50);
     await writeCsv(s.dataDir, "in-bucket", "slow/data.csv", 5_000);

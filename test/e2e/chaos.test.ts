@@ -290,8 +290,11 @@ test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doub
         // A node SIGKILLed holding an outbox claim delays its reports until the claim expires (120 s).
         150_000,
       );
-      const runs = (await store.query("SELECT execution_id, flow_name, status, records_processed FROM runs"))
-        .rows as {
+      const runs = (
+        await store.query(
+          "SELECT execution_id, flow_name, status, records_processed::int AS records_processed FROM runs",
+        )
+      ).rows as {
         execution_id: string;
         flow_name: string;
         status: string;
