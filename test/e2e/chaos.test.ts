@@ -105,7 +105,9 @@ test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doub
         },
       }),
     );
-    // A run's worker is recorded by the destination itself: each row's backend, time and transaction.
+    // A run's worker is recorded by the destination itself: each row's writer (the connection's
+    // application_name, sluice/<node pid>/<executionId>: a run loads over two connections), time and
+    // transaction.
     const flows: { name: string; kind: "pg" | "s3"; size: keyof typeof SIZES }[] = [];
     for (let i = 0; i < PG_FLOWS; i++) flows.push({ name: `pg-${i}`, kind: "pg", size: sizeOf(i) });
     for (let i = 0; i < S3_FLOWS; i++) flows.push({ name: `s3-${i}`, kind: "s3", size: sizeOf(i) });
@@ -114,7 +116,8 @@ test("chaos: 3 nodes, kills, cancels and a PostgreSQL restart; no run lost, doub
         .filter((f) => f.kind === "pg")
         .map(
           (f) => `CREATE TABLE dst.t${f.name.slice(3)} (${COLUMNS.map((c) => `${c} text`).join(", ")},
-            w_pid int DEFAULT pg_backend_pid(), w_at timestamptz DEFAULT clock_timestamp(),
+            w_app text DEFAULT current_setting('application_name'),
+            w_at timestamptz DEFAULT clock_timestamp(),
             w_tx bigint DEFAULT txid_current());
           CREATE TRIGGER slow BEFORE INSERT ON dst.t${f.name.slice(3)} FOR EACH STATEMENT EXECUTE FUNCTION dst.slow();`,
         )
@@ -416,10 +419,10 @@ function s3Ids(dataDir: string, flow: string, executionId: string): string[] {
   return ids;
 }
 
-/** Backends that wrote one table during overlapping intervals: two workers at once. */
+/** Writers (connection application_names) of one table during overlapping intervals: two workers at once. */
 async function workerOverlaps(c: pg.Client, flow: string): Promise<number> {
   const r =
-    await c.query(`WITH w AS (SELECT w_pid, min(w_at) AS a, max(w_at) AS b FROM dst.t${flow.slice(3)} GROUP BY w_pid)
-    SELECT count(*)::int AS n FROM w x JOIN w y ON x.w_pid < y.w_pid AND x.a <= y.b AND y.a <= x.b`);
+    await c.query(`WITH w AS (SELECT w_app, min(w_at) AS a, max(w_at) AS b FROM dst.t${flow.slice(3)} GROUP BY w_app)
+    SELECT count(*)::int AS n FROM w x JOIN w y ON x.w_app < y.w_app AND x.a <= y.b AND y.a <= x.b`);
   return r.rows[0].n as number;
 }

@@ -45,6 +45,9 @@ export async function openLoader(
     return DataApiLoader.open(t, stagingArea(props, ctx), roleArn(profile), schema, table, ctx.signal);
   }
   const target = connectionTarget(profile);
+  // Who is loading, as the database's operators see it (pg_stat_activity, Redshift's STL_CONNECTION_LOG):
+  // this node's process and the run (at most 63 bytes are kept; this is about 50).
+  target.config.application_name = `sluice/${process.pid}/${ctx.executionId}`;
   const client = await connect(target, ctx.signal);
   try {
     const info = await client.query<{ v: string }>("SELECT version() AS v");
