@@ -13,6 +13,7 @@ import type { DestinationFlowConfig, SourceFlowConfig } from "../domain/flow.ts"
 import { closeReportWindow, type WindowTotals } from "../store/event-report-sql.ts";
 import type { FlowRow } from "../store/flows-sql.ts";
 import type { Store } from "../store/open-store.ts";
+import { insertOutboxEvent } from "../store/runs/outbox-insert.ts";
 
 export const EVENT_FLOW_REPORT = "AppFlow Event Flow Report";
 
@@ -28,20 +29,8 @@ export async function emitEventFlowReport(
     const closed = await closeReportWindow(trx, store.caps, flow.account_id, flow.flow_name, until);
     if (!closed) return false;
     const event = buildEventFlowReport(flow, closed.from, until, closed.totals, now);
-    await trx
-      .insertInto("outbox")
-      .values({
-        execution_id: "", // a flow's report, of no one run
-        account_id: flow.account_id,
-        detail_type: EVENT_FLOW_REPORT,
-        payload: JSON.stringify(event),
-        created_at: now,
-        attempts: 0,
-        next_attempt_at: now,
-        delivered_at: null,
-        last_error: null,
-      })
-      .execute();
+    // A flow's report, of no one run.
+    await insertOutboxEvent(trx, "", flow.account_id, EVENT_FLOW_REPORT, event, now);
     return true;
   });
 }

@@ -6,85 +6,27 @@
  * replay id makes the flow Errored with the reason; two nodes on PostgreSQL deliver each event once.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import {
   type AppflowClient,
-  CreateConnectorProfileCommand,
-  CreateFlowCommand,
   DescribeFlowCommand,
   DescribeFlowExecutionRecordsCommand,
   StartFlowCommand,
   StopFlowCommand,
-  type Task,
 } from "@aws-sdk/client-appflow";
 import { type FakeSalesforce, startFakeSalesforce } from "../fakes/salesforce/server.ts";
+import { createEventFlow } from "../helpers/event-flows.ts";
 import { listLocalObjects, makeBucket } from "../helpers/flows.ts";
 import { spawnServer } from "../helpers/process.ts";
 import { cleanup, startPeer, startTestServer, waitFor } from "../helpers/server.ts";
 import { pgSkipReason } from "../helpers/store.ts";
 
-const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sf-app";
-const FIELDS = ["Id", "Name", "ChangeType", "ReplayId"];
-
-const tasks: Task[] = [
-  { sourceFields: FIELDS, connectorOperator: { Salesforce: "PROJECTION" }, taskType: "Filter" },
-  ...FIELDS.map(
-    (f): Task => ({
-      sourceFields: [f],
-      connectorOperator: { Salesforce: "NO_OP" },
-      destinationField: f,
-      taskType: "Map",
-    }),
-  ),
-];
-
 async function setUp(client: AppflowClient, fake: FakeSalesforce, dataDir: string, flowName: string) {
-  writeFileSync(
-    join(dataDir, "secrets.json"),
-    JSON.stringify({ [ARN]: { clientId: fake.clientId, clientSecret: fake.clientSecret } }),
-    { mode: 0o600 },
-  );
   makeBucket(dataDir, "out");
-  await client.send(
-    new CreateConnectorProfileCommand({
-      connectorProfileName: "sf",
-      connectorType: "Salesforce",
-      connectionMode: "Public",
-      connectorProfileConfig: {
-        connectorProfileProperties: { Salesforce: { instanceUrl: fake.instanceUrl } },
-        connectorProfileCredentials: {
-          Salesforce: {
-            accessToken: fake.issueAccessToken(),
-            refreshToken: fake.refreshToken,
-            clientCredentialsArn: ARN,
-          },
-        },
-      },
-    }),
-  );
-  await client.send(
-    new CreateFlowCommand({
-      flowName,
-      triggerConfig: { triggerType: "Event" },
-      sourceFlowConfig: {
-        connectorType: "Salesforce",
-        connectorProfileName: "sf",
-        sourceConnectorProperties: { Salesforce: { object: "AccountChangeEvent" } },
-      },
-      destinationFlowConfigList: [
-        {
-          connectorType: "S3",
-          destinationConnectorProperties: {
-            S3: { bucketName: "out", bucketPrefix: "events", s3OutputFormatConfig: { fileType: "JSON" } },
-          },
-        },
-      ],
-      tasks,
-    }),
-  );
+  await createEventFlow(client, fake, dataDir, flowName);
 }
 
 /** Every record the flow wrote to the local bucket. */
