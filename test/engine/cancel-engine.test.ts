@@ -198,10 +198,7 @@ describe("cancellation in the engine", { skip }, () => {
       const id = await start("hang");
       // Its COPY is executing in PostgreSQL (not merely claimed), and nothing is committed. A run loads
       // over two connections, so a second batch may be stuck beside the first: both must be stopped.
-      await waitFor(
-        async () => (await hang.copiesInFlight()) >= 1 && (await hang.count()) === 0,
-        "the COPY",
-      );
+      await waitFor(async () => (await hang.copiesInFlight()) >= 1 && (await hang.count()) === 0, "the COPY");
       await s.client.send(new CancelFlowExecutionsCommand({ flowName: "hang", executionIds: [id] }));
       const done = await waitForRun(s.client, "hang", id, isTerminal, "the hanging run to end", 20_000);
       assert.equal(done.executionStatus, "Canceled");
