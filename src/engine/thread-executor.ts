@@ -12,7 +12,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../logger.ts";
-import type { RunCounts } from "../store/runs/touch-run.ts";
+import { emptyCounts, type RunCounts } from "../store/runs/touch-run.ts";
 import type { OpenedProfile } from "./profile-access.ts";
 import type { ExecutionOutcome } from "./run-executor.ts";
 import type { FromThread, ToThread } from "./thread-messages.ts";
@@ -93,14 +93,7 @@ export function threadExecutor(opts: ThreadExecutorOptions): ThreadExecutor {
       const thread = idle.pop() ?? spawn();
       busy++;
       thread.ref();
-      let lastCounts: RunCounts = {
-        recordsProcessed: 0,
-        recordsWritten: 0,
-        recordsDropped: 0,
-        bytesProcessed: 0,
-        bytesWritten: 0,
-        putFailures: 0,
-      };
+      let lastCounts: RunCounts = emptyCounts();
       let settled = false;
       let terminated = false;
       const profiles = new Map<number, OpenedProfile>();

@@ -11,7 +11,7 @@ import type { Logger } from "../logger.ts";
 import type { Store } from "../store/open-store.ts";
 import { claimRun } from "../store/runs/claim-run.ts";
 import { endRun } from "../store/runs/end-run.ts";
-import { type RunCounts, touchRun } from "../store/runs/touch-run.ts";
+import { emptyCounts, type RunCounts, touchRun } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { LocalLease } from "./local-lease.ts";
 import { type ExecutionOutcome, type ExecutorDeps, executeRun } from "./run-executor.ts";
@@ -332,15 +332,4 @@ export class WorkerPool {
     else this.log.info({ ...fields, cancelLatencyMs }, "run ended");
     for (const l of this.endListeners) l(run, { cancelLatencyMs });
   }
-}
-
-function emptyCounts(): RunCounts {
-  return {
-    recordsProcessed: 0,
-    recordsWritten: 0,
-    recordsDropped: 0,
-    bytesProcessed: 0,
-    bytesWritten: 0,
-    putFailures: 0,
-  };
 }

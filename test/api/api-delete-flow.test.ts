@@ -11,19 +11,13 @@ import { CreateFlowCommand, DeleteFlowCommand, DescribeFlowCommand } from "@aws-
 import { insertRun } from "../../src/store/runs/create-run.ts";
 import { endRun } from "../../src/store/runs/end-run.ts";
 import { getRun } from "../../src/store/runs/list-runs.ts";
+import { emptyCounts } from "../../src/store/runs/touch-run.ts";
 import { backends } from "../helpers/backends.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { pgSkipReason } from "../helpers/store.ts";
 import { rejectsWith, s3Flow } from "./api-helpers.ts";
 
-const zero = {
-  recordsProcessed: 0,
-  recordsWritten: 0,
-  recordsDropped: 0,
-  bytesProcessed: 0,
-  bytesWritten: 0,
-  putFailures: 0,
-};
+const zero = emptyCounts();
 
 for (const backend of backends) {
   describe(`DeleteFlow with forceDelete (${backend})`, async () => {

@@ -12,18 +12,11 @@ import { createLogger } from "../../src/logger.ts";
 import { insertFlow } from "../../src/store/flows-sql.ts";
 import type { Store } from "../../src/store/open-store.ts";
 import { createRun } from "../../src/store/runs/create-run.ts";
-import type { RunCounts } from "../../src/store/runs/touch-run.ts";
+import { emptyCounts, type RunCounts } from "../../src/store/runs/touch-run.ts";
 import { flowRow } from "./store.ts";
 
 export const ACCOUNT = "000000000000";
-export const zeroCounts: RunCounts = {
-  recordsProcessed: 0,
-  recordsWritten: 0,
-  recordsDropped: 0,
-  bytesProcessed: 0,
-  bytesWritten: 0,
-  putFailures: 0,
-};
+export const zeroCounts: RunCounts = emptyCounts();
 
 /** `snapshot`: the flow definition the run executes (default: a bare S3 → S3 flow, for stand-in executors). */
 export async function queueRun(store: Store, flowName = "f", snapshot?: Record<string, unknown>) {

@@ -15,20 +15,14 @@ import { getPriority } from "node:os";
 import { getConnector } from "../../src/connectors/registry.ts";
 import type { Destination, DestinationWriter } from "../../src/connectors/types.ts";
 import { type PipelineExecutor, executeRun as realExecuteRun } from "../../src/engine/run-executor.ts";
+import { emptyCounts } from "../../src/store/runs/touch-run.ts";
 
 const blockForever = (): never => {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0, 50);
 };
 
-const zero = {
-  recordsProcessed: 0,
-  recordsWritten: 0,
-  recordsDropped: 0,
-  bytesProcessed: 0,
-  bytesWritten: 0,
-  putFailures: 0,
-};
+const zero = emptyCounts();
 
 const deafDestination: Destination = {
   open: async (): Promise<DestinationWriter> => {

@@ -16,20 +16,14 @@ import { claimRun } from "../../src/store/runs/claim-run.ts";
 import { createRun } from "../../src/store/runs/create-run.ts";
 import { endRun } from "../../src/store/runs/end-run.ts";
 import { getRun } from "../../src/store/runs/list-runs.ts";
+import { emptyCounts } from "../../src/store/runs/touch-run.ts";
 import { backends } from "../helpers/backends.ts";
 import { flowRow, freshStore, pgSkipReason } from "../helpers/store.ts";
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2030, 0, 1);
 const FROM = START - 24 * HOUR;
-const zero = {
-  recordsProcessed: 0,
-  recordsWritten: 0,
-  recordsDropped: 0,
-  bytesProcessed: 0,
-  bytesWritten: 0,
-  putFailures: 0,
-};
+const zero = emptyCounts();
 
 async function scheduledFlow(store: Store, name: string) {
   const triggerConfig = {

@@ -13,6 +13,7 @@ import { claimRun } from "../../src/store/runs/claim-run.ts";
 import { createRun } from "../../src/store/runs/create-run.ts";
 import { endRun } from "../../src/store/runs/end-run.ts";
 import { activeRunIds } from "../../src/store/runs/list-runs.ts";
+import { emptyCounts } from "../../src/store/runs/touch-run.ts";
 import { advanceTick, setSchedule } from "../../src/store/schedule-sql.ts";
 import { getWatermark } from "../../src/store/watermark-sql.ts";
 import { backends } from "../helpers/backends.ts";
@@ -20,14 +21,7 @@ import { blockedBehind, Interleaver, tracked } from "../helpers/interleave.ts";
 import { flowRow, freshStore, pgSkipReason } from "../helpers/store.ts";
 
 const ACCOUNT = "000000000000";
-const zero = {
-  recordsProcessed: 0,
-  recordsWritten: 0,
-  recordsDropped: 0,
-  bytesProcessed: 0,
-  bytesWritten: 0,
-  putFailures: 0,
-};
+const zero = emptyCounts();
 
 function startRun(store: Store, flowName: string, window?: { start?: number; end: number }) {
   return createRun(

@@ -14,20 +14,13 @@ import { claimRun } from "../../src/store/runs/claim-run.ts";
 import { createRun } from "../../src/store/runs/create-run.ts";
 import { endRun, reapRuns } from "../../src/store/runs/end-run.ts";
 import { getRun } from "../../src/store/runs/list-runs.ts";
-import { touchRun } from "../../src/store/runs/touch-run.ts";
+import { emptyCounts, touchRun } from "../../src/store/runs/touch-run.ts";
 import { backends } from "../helpers/backends.ts";
 import { blockedBehind, Interleaver, tracked } from "../helpers/interleave.ts";
 import { waitFor } from "../helpers/server.ts";
 import { flowRow, freshStore, pgSkipReason } from "../helpers/store.ts";
 
-const zero = {
-  recordsProcessed: 0,
-  recordsWritten: 0,
-  recordsDropped: 0,
-  bytesProcessed: 0,
-  bytesWritten: 0,
-  putFailures: 0,
-};
+const zero = emptyCounts();
 const snapshot = JSON.stringify({
   flowName: "f",
   sourceFlowConfig: { connectorType: "S3" },

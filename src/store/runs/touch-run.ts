@@ -28,6 +28,18 @@ export interface RunCounts {
   dataPullEnd?: number;
 }
 
+/** A run's counts before it has read anything. */
+export function emptyCounts(): RunCounts {
+  return {
+    recordsProcessed: 0,
+    recordsWritten: 0,
+    recordsDropped: 0,
+    bytesProcessed: 0,
+    bytesWritten: 0,
+    putFailures: 0,
+  };
+}
+
 export function countColumns(c: RunCounts) {
   return {
     records_processed: c.recordsProcessed,
