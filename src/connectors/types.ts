@@ -86,7 +86,37 @@ export interface Source {
   readonly numParallelProcesses: number;
 }
 
+/**
+ * A wire format a destination can take records in directly, already encoded (the fast path,
+ * engine/fast-path.ts): the engine then transcodes a CSV source's bytes into it, skipping rows as JS
+ * values. Each is byte for byte what the destination's own encoder writes for the same string values:
+ * - "jsonl": JsonLinesEncoder's lines (formats/jsonl-writer.ts);
+ * - "csv": CsvEncoder's record lines, without the header (formats/csv-writer.ts);
+ * - "copy-text": PostgreSQL COPY text-format lines (redshift/copy-batch.ts copyText);
+ * - "staging-csv": DuckdbParquetEncoder's staged CSV lines, every column text (formats/parquet-duckdb-writer.ts).
+ */
+export type EncodedFormat = "jsonl" | "csv" | "copy-text" | "staging-csv";
+
+/** Records already encoded in a destination's EncodedFormat: whole records, each ending with "\n". */
+export interface EncodedRecords {
+  /** The destination fields, in the order the records hold them. */
+  fields: string[];
+  data: Buffer;
+  records: number;
+  /** Source bytes these records were read from (bytesProcessed). */
+  bytes: number;
+  /** UTF-8 bytes of the longest record in `data`, line end included. */
+  longestRecord: number;
+}
+
 export interface DestinationWriter {
+  /**
+   * The format writeEncoded takes, when the writer has one for this flow (undefined: record batches
+   * only). A writer that has one still accepts write() for sources or tasks the fast path can't serve.
+   */
+  readonly encodedFormat?: EncodedFormat;
+  /** Accepts records already in `encodedFormat`, as write() accepts a batch (same commit and cancel rules). */
+  writeEncoded?(records: EncodedRecords): Promise<WriteProgress>;
   /**
    * "streaming": an in-flight write is aborted on cancel (ctx.signal), then abort() drops the rest.
    * "batch": a commit in flight is finished whole (commit calls get ctx.hardSignal only); once
