@@ -51,5 +51,14 @@ export class CsvEncoder implements RecordEncoder {
     this.sink.write(Buffer.from(text, "utf8"));
   }
 
+  /** `data`: record lines as write() makes them, without the header (written here, once per object). */
+  async writeEncoded(fields: string[], data: Buffer): Promise<void> {
+    if (!this.headerWritten) {
+      this.sink.write(Buffer.from(csvLine(fields), "utf8"));
+      this.headerWritten = true;
+    }
+    this.sink.write(data);
+  }
+
   async close(): Promise<void> {}
 }

@@ -46,5 +46,9 @@ export class JsonLinesEncoder implements RecordEncoder {
     if (text !== "") this.sink.write(Buffer.from(text, "utf8"));
   }
 
+  async writeEncoded(_fields: string[], data: Buffer): Promise<void> {
+    this.sink.write(data);
+  }
+
   async close(): Promise<void> {}
 }

@@ -40,10 +40,53 @@ const QUOTE = /[",\n\r]/;
  * A CSV field DuckDB reads back exactly: null is an empty field, "" a quoted empty one; leading or
  * trailing whitespace is quoted too, so nothing can trim it.
  */
-function field(s: string): string {
+export function stagedField(s: string): string {
   if (s === "") return '""';
   const quote = s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32 || QUOTE.test(s);
   return quote ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * The values of staged lines (every column text), back as write() had them: an empty field is null, a
+ * quoted one a string with `""` undoubled. For objects DuckDB can't write (parquet-writer.ts), which
+ * then go to the JS writer as rows.
+ */
+export function parseStagedLines(text: string): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  let row: (string | null)[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    let value: string | null;
+    if (text.charCodeAt(pos) === 34) {
+      let end = pos + 1;
+      let parts = "";
+      for (;;) {
+        const q = text.indexOf('"', end);
+        if (q < 0) throw new ConnectorServerError("A staged Parquet record has an unterminated quoted field");
+        parts += text.slice(end, q);
+        if (text.charCodeAt(q + 1) !== 34) {
+          pos = q + 1;
+          break;
+        }
+        parts += '"';
+        end = q + 2;
+      }
+      value = parts;
+    } else {
+      let end = pos;
+      while (end < text.length && text.charCodeAt(end) !== 44 && text.charCodeAt(end) !== 10) end++;
+      value = end === pos ? null : text.slice(pos, end);
+      pos = end;
+    }
+    row.push(value);
+    const sep = text.charCodeAt(pos++);
+    if (sep === 10) {
+      rows.push(row);
+      row = [];
+    } else if (sep !== 44) throw new ConnectorServerError("A staged Parquet record is not a whole line");
+  }
+  if (row.length > 0) throw new ConnectorServerError("A staged Parquet record is not a whole line");
+  return rows;
 }
 
 type Encode = (v: string | number | boolean) => string;
@@ -71,17 +114,20 @@ export class DuckdbParquetEncoder implements RecordEncoder {
   }
 
   private measure(line: string, row: number): void {
-    const bytes = Buffer.byteLength(line, "utf8");
+    this.longestIs(Buffer.byteLength(line, "utf8"), ` (row ${row + 1} of its batch)`);
+  }
+
+  private longestIs(bytes: number, where: string): void {
     if (bytes >= MAX_LINE_BYTES)
       throw new ConnectorServerError(
-        `A record of ${(bytes / 1024 / 1024).toFixed(1)} MB (row ${row + 1} of its batch) is longer than ` +
+        `A record of ${(bytes / 1024 / 1024).toFixed(1)} MB${where} is longer than ` +
           `the Parquet writer takes (${MAX_LINE_BYTES / 1024 / 1024} MB of text per record)`,
       );
     this.longest = Math.max(this.longest, bytes);
   }
 
   async write(fields: string[], rows: FieldValue[][]): Promise<void> {
-    if (!this.csv) await this.open(fields, rows);
+    if (!this.csv) await this.open(fields, this.inferTypes(fields, rows));
     const enc = this.encoders;
     const n = enc.length;
     const allText = this.allText;
@@ -95,7 +141,7 @@ export class DuckdbParquetEncoder implements RecordEncoder {
         const v = row[i] ?? null;
         if (v === null) continue;
         // Every column a string (preserveSourceDataTyping off, or CSV sources): no call per value.
-        text += allText && typeof v === "string" ? field(v) : enc[i]!(v);
+        text += allText && typeof v === "string" ? stagedField(v) : enc[i]!(v);
       }
       text += "\n";
       // UTF-16 length ≤ UTF-8 bytes ≤ 3× it: only a long line is measured exactly.
@@ -105,6 +151,25 @@ export class DuckdbParquetEncoder implements RecordEncoder {
     const bytes = Buffer.from(text, "utf8");
     this.raw += bytes.length;
     await this.csv!.append(bytes);
+  }
+
+  /**
+   * Appends lines already staged as write() stages string values (every column text: the fast path's
+   * "staging-csv"). An object whose columns were typed from an earlier write() can't take text lines.
+   */
+  async writeEncoded(fields: string[], data: Buffer, _records: number, longestRecord: number): Promise<void> {
+    if (!this.csv)
+      await this.open(
+        fields,
+        fields.map(() => "UTF8"),
+      );
+    else if (!this.allText)
+      throw new ConnectorServerError(
+        "Parquet columns were typed from the first records; records staged as text can't be added to the object",
+      );
+    this.longestIs(longestRecord, "");
+    this.raw += data.length;
+    await this.csv!.append(data);
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
@@ -155,11 +220,15 @@ export class DuckdbParquetEncoder implements RecordEncoder {
     await csv?.discard();
   }
 
-  private async open(fields: string[], rows: FieldValue[][]): Promise<void> {
-    this.names = [...fields];
-    this.types = fields.map((_, i) =>
+  private inferTypes(fields: string[], rows: FieldValue[][]): ParquetColumnType[] {
+    return fields.map((_, i) =>
       this.preserveTypes ? inferParquetType(rows.map((r) => r[i] ?? null)) : "UTF8",
     );
+  }
+
+  private async open(fields: string[], types: ParquetColumnType[]): Promise<void> {
+    this.names = [...fields];
+    this.types = types;
     this.encoders = this.types.map((t, i) => encoderFor(t, fields[i]!));
     this.allText = this.types.every((t) => t === "UTF8");
     this.process = await duckdbProcess(this.tempDir);
@@ -176,7 +245,7 @@ function encoderFor(type: ParquetColumnType, column: string): Encode {
     );
   switch (type) {
     case "UTF8":
-      return (v) => field(typeof v === "string" ? v : String(v));
+      return (v) => stagedField(typeof v === "string" ? v : String(v));
     case "INT64":
       return (v) => {
         if (typeof v !== "number" || !Number.isSafeInteger(v)) throw mismatch(v);

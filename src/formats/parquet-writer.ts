@@ -14,7 +14,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FieldValue } from "../connectors/types.ts";
-import { DuckdbParquetEncoder } from "./parquet-duckdb-writer.ts";
+import { DuckdbParquetEncoder, parseStagedLines } from "./parquet-duckdb-writer.ts";
 import { JsParquetEncoder } from "./parquet-js-writer.ts";
 import type { ByteSink, CloseOptions, RecordEncoder } from "./record-encoder.ts";
 
@@ -44,10 +44,27 @@ export class ParquetEncoder implements RecordEncoder {
   }
 
   async write(fields: string[], rows: FieldValue[][]): Promise<void> {
+    await this.writerFor(fields).write(fields, rows);
+  }
+
+  /** Staged lines (formats/parquet-duckdb-writer.ts): appended for DuckDB, parsed back for the JS writer. */
+  async writeEncoded(fields: string[], data: Buffer, records: number, longestRecord: number): Promise<void> {
+    const impl = this.writerFor(fields);
+    if (impl.writeEncoded) await impl.writeEncoded(fields, data, records, longestRecord);
+    // A record of no columns is a bare line end, which would read back as one null.
+    else if (fields.length === 0)
+      await impl.write(
+        fields,
+        Array.from({ length: records }, () => []),
+      );
+    else await impl.write(fields, parseStagedLines(data.toString("utf8")));
+  }
+
+  private writerFor(fields: string[]): RecordEncoder {
     this.impl ??= duckdbKeepsNames(fields)
       ? new DuckdbParquetEncoder(this.sink, this.preserveTypes, this.tempDir)
       : new JsParquetEncoder(this.sink, this.preserveTypes);
-    await this.impl.write(fields, rows);
+    return this.impl;
   }
 
   async close(options?: CloseOptions): Promise<void> {

@@ -25,6 +25,12 @@ export interface CloseOptions {
 export interface RecordEncoder {
   /** Encodes rows aligned to `fields`; every call to one encoder must pass the same `fields`. */
   write(fields: string[], rows: FieldValue[][]): Promise<void>;
+  /**
+   * Appends `records` records already in this encoder's wire format (connectors/types.ts EncodedFormat:
+   * whole lines, each ending with "\n"), as write() would have encoded them; `longestRecord` is the
+   * longest line's UTF-8 bytes. Same `fields` rule as write(); the two may be mixed on one encoder.
+   */
+  writeEncoded?(fields: string[], data: Buffer, records: number, longestRecord: number): Promise<void>;
   /** Writes any trailer (the Parquet footer) and flushes everything to the sink. */
   close(options?: CloseOptions): Promise<void>;
   /** Releases what an unfinished encoder holds (temp tables, files); safe to call at any time. */

@@ -354,6 +354,8 @@ for (const kind of ["local", "s3rver"] as const) {
           targetBytes: 6 * MB,
           maxOpenObjects: 32,
           preserveSourceDataTyping: false,
+          partitioned: false,
+          textSource: true,
           layout: { ...layoutOf("exec-3"), bucketPrefix: "abort" },
         },
       );
@@ -398,6 +400,8 @@ for (const kind of ["local", "s3rver"] as const) {
             perBatch: true,
             maxOpenObjects: 32,
             preserveSourceDataTyping: false,
+            partitioned: false,
+            textSource: true,
             layout: { ...layoutOf(`commit-${commit}`), bucketPrefix: "commit" },
           },
         );
@@ -429,6 +433,8 @@ for (const kind of ["local", "s3rver"] as const) {
           perBatch: false,
           maxOpenObjects: 3,
           preserveSourceDataTyping: false,
+          partitioned: true,
+          textSource: true,
           layout: { ...layoutOf("exec-lru"), bucketPrefix: "lru", prefixConfig: { pathPrefixHierarchy: [] } },
         },
       );

@@ -20,8 +20,12 @@
  * (complete/put) only takes the hard signal. A commit that S3 accepts while a cancel aborts the call would leave an
  * object that exists but is not counted; so after a cancel no new commit starts, and the one in flight
  * finishes (or is cut by the hard signal after the grace period).
+ *
+ * Records already encoded (writeEncoded, the fast path) go through the same object logic as batches:
+ * the encoder appends them, so objects, headers, counts and commits are those write() gives.
  */
 
+import { ConnectorServerError } from "../../domain/errors.ts";
 import {
   createEncoder,
   fileExtension,
@@ -31,6 +35,8 @@ import {
 import type {
   ConnectorRunContext,
   DestinationWriter,
+  EncodedFormat,
+  EncodedRecords,
   FieldValue,
   RecordBatch,
   WriteProgress,
@@ -50,6 +56,10 @@ export interface S3WriterOptions {
   /** Objects open at once (one per partition value at most); the least recently written is completed. */
   maxOpenObjects: number;
   preserveSourceDataTyping: boolean;
+  /** The flow has a Partition task: no encoded records (they carry no partition values). */
+  partitioned: boolean;
+  /** The source yields only strings (CSV), so Parquet columns are all text even with typing preserved. */
+  textSource: boolean;
   /** Where the Parquet writer's temp files go (default: the OS temp dir). */
   tempDir?: string;
 }
@@ -61,8 +71,23 @@ interface OpenObject {
   records: number;
 }
 
+/** The wire format each file type's encoder appends as it is (undefined: batches only). */
+function encodedFormatOf(o: S3WriterOptions): EncodedFormat | undefined {
+  if (o.partitioned) return undefined;
+  switch (o.fileType) {
+    case "JSON":
+      return "jsonl";
+    case "CSV":
+      return "csv";
+    case "PARQUET":
+      // Staged text lines carry no types: with typing preserved only a source of strings fits them.
+      return o.preserveSourceDataTyping && !o.textSource ? undefined : "staging-csv";
+  }
+}
+
 export class S3DestinationWriter implements DestinationWriter {
   readonly commitMode = "batch" as const;
+  readonly encodedFormat: EncodedFormat | undefined;
   /** Open objects by partition, least recently written first (a Map keeps insertion order). */
   private readonly open = new Map<string, OpenObject>();
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
@@ -80,40 +105,66 @@ export class S3DestinationWriter implements DestinationWriter {
   ) {
     this.folder = runFolder(options.layout);
     this.uploads = AbortSignal.any([ctx.hardSignal, ctx.signal]);
+    this.encodedFormat = encodedFormatOf(options);
   }
 
   /** The hard signal bounds commits; the cancel signal aborts part uploads and prevents new commits. */
   async write(batch: RecordBatch): Promise<WriteProgress> {
-    const { signal, hardSignal } = this.ctx;
-    signal.throwIfAborted();
+    this.ctx.signal.throwIfAborted();
     for (const [partition, rows] of groupByPartition(batch)) {
       if (rows.length === 0) continue;
-      let obj = this.open.get(partition);
-      if (obj && !sameFields(obj.fields, batch.fields)) {
-        await this.complete(partition, obj, hardSignal);
-        obj = undefined;
-      }
-      if (obj) {
-        // Most recently written last: the first entry is the one to close when the limit is reached.
-        this.open.delete(partition);
-        this.open.set(partition, obj);
-      } else {
-        while (this.open.size >= Math.max(1, this.options.maxOpenObjects)) {
-          const [lru, oldest] = this.open.entries().next().value!;
-          await this.complete(lru, oldest, hardSignal);
-        }
-        obj = this.start(partition, batch.fields);
-      }
-      await obj.encoder.write(batch.fields, rows);
-      obj.records += rows.length;
-      await obj.upload.flushParts(this.uploads);
-      const full =
-        this.options.targetBytes !== undefined && this.estimatedSize(obj) >= this.options.targetBytes;
-      if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
-        await this.complete(partition, obj, hardSignal);
-      }
+      await this.append(partition, batch.fields, rows.length, (e) => e.write(batch.fields, rows));
     }
     return { ...this.progress };
+  }
+
+  /** Records in encodedFormat: appended as write() would encode the same values. */
+  async writeEncoded(records: EncodedRecords): Promise<WriteProgress> {
+    if (this.encodedFormat === undefined)
+      throw new ConnectorServerError(
+        "This S3 destination takes no encoded records (partitioned or typed output)",
+      );
+    this.ctx.signal.throwIfAborted();
+    const { fields, data, longestRecord } = records;
+    if (records.records > 0)
+      await this.append("", fields, records.records, (e) =>
+        e.writeEncoded!(fields, data, records.records, longestRecord),
+      );
+    return { ...this.progress };
+  }
+
+  /** Adds `count` records to the partition's open object (encoded by `encode`), starting and completing objects. */
+  private async append(
+    partition: string,
+    fields: string[],
+    count: number,
+    encode: (encoder: RecordEncoder) => Promise<void>,
+  ): Promise<void> {
+    const { hardSignal } = this.ctx;
+    let obj = this.open.get(partition);
+    if (obj && !sameFields(obj.fields, fields)) {
+      await this.complete(partition, obj, hardSignal);
+      obj = undefined;
+    }
+    if (obj) {
+      // Most recently written last: the first entry is the one to close when the limit is reached.
+      this.open.delete(partition);
+      this.open.set(partition, obj);
+    } else {
+      while (this.open.size >= Math.max(1, this.options.maxOpenObjects)) {
+        const [lru, oldest] = this.open.entries().next().value!;
+        await this.complete(lru, oldest, hardSignal);
+      }
+      obj = this.start(partition, fields);
+    }
+    await encode(obj.encoder);
+    obj.records += count;
+    await obj.upload.flushParts(this.uploads);
+    const full =
+      this.options.targetBytes !== undefined && this.estimatedSize(obj) >= this.options.targetBytes;
+    if (full || (this.options.perBatch && this.options.targetBytes === undefined)) {
+      await this.complete(partition, obj, hardSignal);
+    }
   }
 
   async finish(): Promise<WriteProgress> {

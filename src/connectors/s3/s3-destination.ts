@@ -1,14 +1,14 @@
 /** S3 as a flow destination: resolves the flow's S3 settings into an S3DestinationWriter. */
 import { join } from "node:path";
 import { ValidationError } from "../../domain/errors.ts";
-import type { DestinationFlowConfig } from "../../domain/flow.ts";
+import type { DestinationFlowConfig, SourceFlowConfig } from "../../domain/flow.ts";
 import { duckdbProcess } from "../../formats/duckdb-process.ts";
 import type { OutputFileType } from "../../formats/record-encoder.ts";
 import type { ConnectorRunContext, Destination, DestinationWriter } from "../types.ts";
 import { openObjectStore } from "./open-object-store.ts";
 import { S3DestinationWriter } from "./s3-destination-writer.ts";
 import { runFolder } from "./s3-layout.ts";
-import type { S3DestinationProperties } from "./shapes.ts";
+import type { S3DestinationProperties, S3SourceProperties } from "./shapes.ts";
 
 const MB = 1024 * 1024;
 /** Each open object buffers up to one part (5 MiB) before uploading: 32 bound a run's buffers to ~160 MiB. */
@@ -55,9 +55,18 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
         targetBytes: targetMb !== undefined && targetMb > 0 ? targetMb * MB : undefined,
         maxOpenObjects: ctx.env.s3.maxOpenObjects ?? DEFAULT_MAX_OPEN_OBJECTS,
         preserveSourceDataTyping: format.preserveSourceDataTyping ?? false,
+        partitioned: ctx.flow.tasks.some((t) => t.taskType === "Partition"),
+        textSource: csvSource(ctx.flow.sourceFlowConfig),
         tempDir,
         layout,
       });
     },
   };
+}
+
+/** An S3 source of CSV objects: every value it yields is a string (formats/csv-reader.ts). */
+function csvSource(source: SourceFlowConfig): boolean {
+  if (source.connectorType !== "S3") return false;
+  const props = source.sourceConnectorProperties.S3 as S3SourceProperties | undefined;
+  return (props?.s3InputFormatConfig?.s3InputFileType ?? "CSV") === "CSV";
 }
