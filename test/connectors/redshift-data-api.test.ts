@@ -125,6 +125,8 @@ describe("Redshift destination through the Redshift Data API (fake) and S3 stagi
   test("each batch is staged under the intermediate bucket, COPYed from S3 with the IAM role, then deleted", async () => {
     await makeTable("t_load");
     const w = await open("t_load");
+    // Staged loads take rows only: the fast path's encoded records are not offered to them.
+    assert.equal(w.encodedFormat, undefined);
     const p = await w.write({
       fields: ["id", "name", "note"],
       rows: [

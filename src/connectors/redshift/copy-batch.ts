@@ -98,6 +98,14 @@ export function appendChunk(
   batch.bytes += chunk.length;
 }
 
+/** Appends `rows` records already encoded as COPY text (whole lines), as they are: no copy is made. */
+export function appendText(batch: EncodedBatch, text: Buffer, rows: number): void {
+  if (rows === 0) return;
+  batch.chunks.push(text);
+  batch.rows += rows;
+  batch.bytes += text.length;
+}
+
 const unescaped: Record<string, string> = { "\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r" };
 
 /** The rows of an encoded batch again (for the error bucket: a rejected batch is rare). */

@@ -12,6 +12,8 @@
  * With a loader that takes several batches at once (COPY FROM STDIN: one per connection), loading
  * overlaps reading and one batch commits while the next is copied. Counts grow only as commits are
  * acknowledged, so they never exceed what the table holds.
+ * With COPY FROM STDIN the writer also takes records already encoded as COPY text (writeEncoded, the
+ * fast path): their bytes are appended to the batch being filled, cut at the same batch boundaries.
  */
 import { ConnectorServerError, ValidationError } from "../../domain/errors.ts";
 import type { DestinationFlowConfig } from "../../domain/flow.ts";
@@ -22,12 +24,14 @@ import type {
   ConnectorRunContext,
   Destination,
   DestinationWriter,
+  EncodedFormat,
+  EncodedRecords,
   FieldValue,
   RecordBatch,
   WriteProgress,
 } from "../types.ts";
 import type { BatchLoader } from "./batch-loader.ts";
-import { appendChunk, decodeRows, ENCODE_ROWS, type EncodedBatch } from "./copy-batch.ts";
+import { appendChunk, appendText, decodeRows, ENCODE_ROWS, type EncodedBatch } from "./copy-batch.ts";
 import { openLoader } from "./open-loader.ts";
 import { parseObjectName, quoteIdent } from "./redshift-connection.ts";
 import { readRedshiftSettings } from "./settings.ts";
@@ -82,6 +86,8 @@ interface WriterOptions {
 
 class RedshiftWriter implements DestinationWriter {
   readonly commitMode = "batch" as const;
+  /** COPY text is what the COPY FROM STDIN loader sends; the S3-staging loaders take rows only. */
+  readonly encodedFormat: EncodedFormat | undefined;
   private readonly progress: WriteProgress = { recordsWritten: 0, bytesWritten: 0, putFailures: 0 };
   private fields: string[] | undefined;
   private columns: string[] = [];
@@ -103,6 +109,7 @@ class RedshiftWriter implements DestinationWriter {
   ) {
     this.parallel = Math.max(1, loader.parallel ?? 1);
     this.encodes = loader.loadEncoded !== undefined;
+    this.encodedFormat = this.encodes ? "copy-text" : undefined;
   }
 
   private get pendingRows(): number {
@@ -123,6 +130,33 @@ class RedshiftWriter implements DestinationWriter {
       if (this.o.ctx.signal.aborted) break;
       this.pending.push(row);
       if (this.encodes && this.pending.length >= ENCODE_ROWS) this.encodePending();
+      if (this.pendingRows >= this.o.batchRows) await this.flush();
+    }
+    this.throwIfFailed();
+    return { ...this.progress };
+  }
+
+  /**
+   * Records already encoded as copyText() lines for `records.fields`: appended to the batch being
+   * filled without being decoded, and cut at the same batch boundaries as write()'s rows. The batch
+   * holds views of `records.data` (no copy) until it is loaded: the caller hands the buffer over.
+   */
+  async writeEncoded(records: EncodedRecords): Promise<WriteProgress> {
+    if (!this.encodes) throw new ConnectorServerError(`${this.loader.where} takes no encoded records`);
+    this.prepare(records.fields);
+    this.encodePending(); // rows from an earlier write() go first
+    let data = records.data;
+    let left = records.records;
+    while (left > 0) {
+      // Cancelled: as in write(), no new batch starts and abort() drops what is not loaded.
+      if (this.o.ctx.signal.aborted) break;
+      const room = this.o.batchRows - this.pendingRows;
+      const take = Math.min(left, Math.max(0, room));
+      const end = take === left ? data.length : lineEnd(data, take);
+      this.encoded ??= { chunks: [], rows: 0, bytes: 0 };
+      appendText(this.encoded, data.subarray(0, end), take);
+      data = data.subarray(end);
+      left -= take;
       if (this.pendingRows >= this.o.batchRows) await this.flush();
     }
     this.throwIfFailed();
@@ -240,4 +274,14 @@ class RedshiftWriter implements DestinationWriter {
     this.closed = true;
     await this.loader.close();
   }
+}
+
+/** The offset just past the `n`th line feed of COPY text (a value's own line feeds are escaped). */
+function lineEnd(data: Buffer, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = data.indexOf(10, at + 1);
+    if (at < 0) throw new ConnectorServerError(`Encoded records hold fewer lines than the ${n} counted`);
+  }
+  return at + 1;
 }
