@@ -3,19 +3,27 @@
  * directory (`<dataDir>/s3/.staging/`) on the same filesystem and is renamed into place only when complete,
  * so readers never see a partial object. Bucket names starting with "." are refused, which keeps the
  * staging directory out of every bucket listing.
+ *
+ * A multipart upload's directory holds its parts appended in order to one file (local-multipart.ts; the
+ * state is on disk, so any instance can go on with an upload). Completing parts 1…j of the k appended
+ * is then a truncate and a rename, where assembling the parts copied the whole object again (208 MB at
+ * the end of a 1M-row run); other part lists are assembled from the pieces.
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { addAbortSignal, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ConnectorServerError } from "../../domain/errors.ts";
+import { absorbFollowing, appendedEnds, appendPart, piecesOf, unappendFrom } from "./local-multipart.ts";
 import type { MultipartUpload, ObjectInfo, ObjectStore, UploadedPart } from "./object-store.ts";
 
 export class LocalObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly staging: string;
+  /** The tail of each upload's queue of calls (see serially). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.root = path.resolve(dataDir, "s3");
@@ -108,30 +116,68 @@ export class LocalObjectStore implements ObjectStore {
     body: Buffer,
     signal: AbortSignal,
   ): Promise<UploadedPart> {
-    await writeFile(this.partPath(upload, partNumber), body, { signal });
+    if (!Number.isSafeInteger(partNumber) || partNumber < 1)
+      throw new ConnectorServerError(`Invalid part number ${partNumber}`);
+    await this.serially(upload, async () => {
+      signal.throwIfAborted();
+      const dir = this.uploadDir(upload);
+      let ends = await appendedEnds(dir);
+      // A part already in the object is replaced: what follows it goes back to part files first.
+      if (partNumber <= ends.length) ends = await unappendFrom(dir, ends, partNumber);
+      if (partNumber === ends.length + 1) {
+        await appendPart(dir, ends, body);
+        await rm(path.join(dir, `part-${partNumber}`), { force: true });
+        await absorbFollowing(dir, ends, signal);
+      } else {
+        await writeFile(path.join(dir, `part-${partNumber}`), body, { signal });
+      }
+    });
     return { partNumber, etag: `${partNumber}-${body.length}` };
   }
 
   async completeUpload(upload: MultipartUpload, parts: UploadedPart[], signal: AbortSignal): Promise<void> {
-    const assembled = path.join(this.staging, upload.uploadId, "object");
-    const out = createWriteStream(assembled);
-    const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    const partPath = (n: number) => this.partPath(upload, n);
-    async function* concatenated() {
-      for (const p of ordered) yield* createReadStream(partPath(p.partNumber));
-    }
-    await pipeline(concatenated, out, { signal });
-    await this.moveIntoPlace(
-      assembled,
-      this.objectPath(upload.bucket, upload.key),
-      upload.bucket,
-      upload.key,
-    );
-    await rm(path.join(this.staging, upload.uploadId), { recursive: true, force: true });
+    const dir = this.uploadDir(upload);
+    const target = this.objectPath(upload.bucket, upload.key);
+    await this.serially(upload, async () => {
+      const ordered = [...parts].map((p) => p.partNumber).sort((a, b) => a - b);
+      const ends = await appendedEnds(dir);
+      const object = path.join(dir, "object");
+      const prefix =
+        ordered.length > 0 && ordered.every((n, i) => n === i + 1) && ordered.length <= ends.length;
+      if (prefix) {
+        signal.throwIfAborted();
+        // Bytes past the last listed part (later parts, or a write cut short) are not the object's.
+        await truncate(object, ends[ordered.length - 1]);
+        await this.moveIntoPlace(object, target, upload.bucket, upload.key);
+      } else {
+        const assembled = path.join(dir, "assembled");
+        await pipeline(piecesOf(dir, ends, ordered), createWriteStream(assembled), { signal });
+        await this.moveIntoPlace(assembled, target, upload.bucket, upload.key);
+      }
+    });
+    await rm(dir, { recursive: true, force: true });
   }
 
   async abortUpload(upload: MultipartUpload): Promise<void> {
-    await rm(path.join(this.staging, upload.uploadId), { recursive: true, force: true }).catch(() => {});
+    await rm(this.uploadDir(upload), { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** Calls on one upload run one at a time (appends and markers must not interleave). */
+  private serially(upload: MultipartUpload, fn: () => Promise<void>): Promise<void> {
+    const prev = this.queues.get(upload.uploadId) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    const tail = next.catch(() => {});
+    this.queues.set(upload.uploadId, tail);
+    void tail.then(() => {
+      if (this.queues.get(upload.uploadId) === tail) this.queues.delete(upload.uploadId);
+    });
+    return next;
+  }
+
+  private uploadDir(upload: MultipartUpload): string {
+    if (!/^[0-9a-f-]{36}$/.test(upload.uploadId))
+      throw new ConnectorServerError(`Unknown upload id "${upload.uploadId}"`);
+    return path.join(this.staging, upload.uploadId);
   }
 
   private async moveIntoPlace(tmp: string, target: string, bucket: string, key: string): Promise<void> {
@@ -145,10 +191,6 @@ export class LocalObjectStore implements ObjectStore {
           "a key cannot be both an object and a folder here",
       );
     }
-  }
-
-  private partPath(upload: MultipartUpload, partNumber: number): string {
-    return path.join(this.staging, upload.uploadId, `part-${partNumber}`);
   }
 
   private bucketDir(bucket: string): string {
