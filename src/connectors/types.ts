@@ -45,6 +45,8 @@ export interface ConnectorEnvironment {
   redshiftBatchRows: number;
   sourceParallelism: number;
   batchRows: number;
+  /** Threads per run transcoding a large CSV object on the fast path (0 or 1: the run's own thread). */
+  parseThreads?: number;
   /** Each connector's own settings (its folder's `settings`), by connector type then setting name. */
   connectors?: Record<string, Record<string, unknown>>;
   /** Gauges a connector reports (e.g. Salesforce's API usage), served at /metrics; unset in tests. */
@@ -74,8 +76,22 @@ export interface ResolvedProfile {
  */
 export type CommitMode = "streaming" | "batch";
 
+/** One object's bytes, for a source whose records are CSV text (the fast path, engine/fast-path.ts). */
+export interface CsvObjectBytes {
+  /** For error messages (s3://bucket/key). */
+  name: string;
+  size: number;
+  bytes: AsyncIterable<Buffer>;
+}
+
 export interface Source {
   readonly commitMode: CommitMode;
+  /**
+   * Instead of read(): the objects' bytes one after another, for sources whose records are CSV text
+   * (undefined otherwise). Each object's stream must be read to its end or left before the next object
+   * is asked for; the source releases it either way.
+   */
+  csvObjects?(): AsyncIterable<CsvObjectBytes> | undefined;
   /**
    * Yields batches until the data is exhausted. A streaming source stops promptly when `ctx.signal`
    * aborts; a batch source finishes (and yields) the batch it is reading, then requests no other.

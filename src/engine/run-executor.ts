@@ -18,6 +18,7 @@ import type { RunCounts } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import { compileTasks } from "../tasks/index.ts";
 import { Checkpointer } from "./checkpointer.ts";
+import { fastPath } from "./fast-path.ts";
 import type { OpenedProfile } from "./profile-access.ts";
 import type { RunSignals } from "./run-handle.ts";
 
@@ -127,19 +128,34 @@ export async function executeRun(
 
     const w = await destination.open();
     writer = w;
-    for await (const batch of readAhead(source.read())) {
-      counts.recordsProcessed += batch.rows.length;
-      counts.bytesProcessed += batch.bytes;
-      const out = tasks.apply(batch);
-      counts.recordsDropped += out.dropped;
+    // Simple tasks over CSV into a destination that takes encoded records: no rows of values at all.
+    const fast = fastPath(source, w, tasks, flow.tasks, deps.env);
+    if (fast) {
+      for await (const enc of readAhead(fast.chunks(handle.soft.signal))) {
+        counts.recordsProcessed += enc.records;
+        counts.bytesProcessed += enc.bytes;
+        counts.numParallel = fast.threads;
+        if (enc.records > 0) applyProgress(await w.writeEncoded!(enc));
+        checkpoints.check();
+        checkpoints.request();
+        if (handle.soft.signal.aborted && !batchSource) break;
+      }
+      counts.numParallel = fast.threads;
+    } else {
+      for await (const batch of readAhead(source.read())) {
+        counts.recordsProcessed += batch.rows.length;
+        counts.bytesProcessed += batch.bytes;
+        const out = tasks.apply(batch);
+        counts.recordsDropped += out.dropped;
+        counts.numParallel = source.numParallelProcesses;
+        if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch));
+        checkpoints.check();
+        checkpoints.request();
+        // A batch source ends by itself after the batch in flight; a streaming one is left here.
+        if (handle.soft.signal.aborted && !batchSource) break;
+      }
       counts.numParallel = source.numParallelProcesses;
-      if (out.batch.rows.length > 0) applyProgress(await w.write(out.batch));
-      checkpoints.check();
-      checkpoints.request();
-      // A batch source ends by itself after the batch in flight; a streaming one is left here.
-      if (handle.soft.signal.aborted && !batchSource) break;
     }
-    counts.numParallel = source.numParallelProcesses;
     if (handle.soft.signal.aborted) {
       // Streaming: drop what is not committed. Batch source: the last batch read is committed whole
       // (if that commit fails, the catch below aborts the writer).

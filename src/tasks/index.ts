@@ -4,6 +4,7 @@
  */
 import type { RecordBatch } from "../connectors/types.ts";
 import type { Task } from "../domain/flow.ts";
+import { type BytePlan, buildBytePlan, byteEligible } from "./byte-plan.ts";
 import { compileSpec } from "./compile-spec.ts";
 import { buildPlan, type Plan } from "./plan.ts";
 import type { TaskSpec } from "./spec.ts";
@@ -24,6 +25,10 @@ export interface CompiledTasks {
    * the PROJECTION fields plus every field another task names. Undefined: all fields.
    */
   readonly sourceFields: readonly string[] | undefined;
+  /** Whether the tasks can run on bytes (the fast path) whatever the fields of the data. */
+  readonly byteEligible: boolean;
+  /** The byte plan for one field layout; undefined when the tasks can't run on bytes. */
+  bytePlan(fields: readonly string[]): BytePlan | undefined;
 }
 
 /** Plans are cached per `fields` array; sources that make a new array per batch hit the key cache. */
@@ -53,8 +58,11 @@ export function compileTasks(tasks: Task[]): CompiledTasks {
     return plan;
   };
 
+  const eligible = byteEligible(spec);
   return {
     sourceFields: fieldsRead(spec),
+    byteEligible: eligible,
+    bytePlan: (fields) => (eligible ? buildBytePlan(spec, fields) : undefined),
     apply(batch) {
       const plan = planFor(batch.fields);
       const first = recordsSeen + 1;

@@ -81,7 +81,7 @@ export function buildPlan(spec: TaskSpec, fields: readonly string[]): Plan {
   return { outFields, run };
 }
 
-interface Column {
+export interface Column {
   name: string;
   slot: number;
   convert: Converter | null;
@@ -92,7 +92,7 @@ interface Column {
  * later task's value (Map_all then a Map that converts one field). Without any mapping task every
  * field passes through, as with a Map_all.
  */
-function outputColumns(
+export function outputColumns(
   spec: TaskSpec,
   fields: readonly string[],
   resolve: (name: string) => number,

@@ -9,6 +9,7 @@ export function connectorEnv(app: App): ConnectorEnvironment {
     s3: app.config.s3,
     redshiftBatchRows: e.redshiftBatchRows,
     sourceParallelism: e.sourceParallelism,
+    parseThreads: e.parseThreads,
     batchRows: e.batchRows,
     connectors: app.config.connectors ?? {},
     metrics: app.metrics.connectors,

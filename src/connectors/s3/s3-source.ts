@@ -9,8 +9,8 @@ import type { SourceFlowConfig } from "../../domain/flow.ts";
 import { readCsv } from "../../formats/csv-reader.ts";
 import { readJsonLines } from "../../formats/jsonl-reader.ts";
 import { DEFAULT_MAX_RECORD_MB, MB } from "../../formats/record-limit.ts";
-import type { ConnectorRunContext, RecordBatch, Source } from "../types.ts";
-import type { ObjectStore } from "./object-store.ts";
+import type { ConnectorRunContext, CsvObjectBytes, RecordBatch, Source } from "../types.ts";
+import type { ObjectInfo, ObjectStore } from "./object-store.ts";
 import { openObjectStore } from "./open-object-store.ts";
 import { mergeParallel } from "./parallel-merge.ts";
 import type { S3SourceProperties } from "./shapes.ts";
@@ -34,22 +34,27 @@ export function createS3Source(config: SourceFlowConfig, ctx: ConnectorRunContex
 
   // What the run really uses: never more readers than objects.
   let readers = parallelism;
+  const listObjects = async (signal: AbortSignal) => {
+    // An incremental scheduled run reads the objects last modified within its window.
+    const win = ctx.dataPullWindow;
+    const inWindow = (t: Date | undefined) =>
+      !win ||
+      (t !== undefined && t.getTime() < win.end && (win.start === undefined || t.getTime() >= win.start));
+    return (await store.list(bucket, prefix, signal)).filter(
+      (o) => !o.key.endsWith("/") && o.size > 0 && inWindow(o.lastModified),
+    );
+  };
   return {
     commitMode: "streaming",
     maxPageSize: batchRows,
     get numParallelProcesses() {
       return readers;
     },
+    csvObjects: () =>
+      format === "CSV" ? csvObjects(store, bucket, () => listObjects(ctx.signal), ctx.signal) : undefined,
     async *read(): AsyncGenerator<RecordBatch> {
       const signal = ctx.signal;
-      // An incremental scheduled run reads the objects last modified within its window.
-      const win = ctx.dataPullWindow;
-      const inWindow = (t: Date | undefined) =>
-        !win ||
-        (t !== undefined && t.getTime() < win.end && (win.start === undefined || t.getTime() >= win.start));
-      const objects = (await store.list(bucket, prefix, signal)).filter(
-        (o) => !o.key.endsWith("/") && o.size > 0 && inWindow(o.lastModified),
-      );
+      const objects = await listObjects(signal);
       readers = Math.max(1, Math.min(parallelism, objects.length));
       const producers = objects.map(
         (o) => (inner: AbortSignal) => readObject(store, bucket, o.key, format, batchRows, maxRecord, inner),
@@ -57,6 +62,26 @@ export function createS3Source(config: SourceFlowConfig, ctx: ConnectorRunContex
       yield* mergeParallel(producers, parallelism, signal);
     },
   };
+}
+
+/** The objects one at a time (the fast path parallelizes within an object), each stream released after. */
+async function* csvObjects(
+  store: ObjectStore,
+  bucket: string,
+  list: () => Promise<ObjectInfo[]>,
+  signal: AbortSignal,
+): AsyncGenerator<CsvObjectBytes> {
+  for (const o of await list()) {
+    const stream = await store.get(bucket, o.key, signal);
+    const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      yield { name: `s3://${bucket}/${o.key}`, size: o.size, bytes: stream };
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      stream.destroy();
+    }
+  }
 }
 
 async function* readObject(

@@ -1,0 +1,151 @@
+/**
+ * The fast path (docs/architecture.md): a CSV source's bytes transcoded straight into the destination's
+ * wire format, for task lists that never need a record's values (tasks/byte-plan.ts). Each object is cut
+ * at record boundaries (csv-chunker.ts) into chunks that chunk-pool threads transcode in parallel; the
+ * results come back in order, so the destination sees the records in the source's order, exactly as
+ * the general path would write them (the transcoder's tests compare the two byte for byte).
+ *
+ * Memory stays bounded by chunk size × (threads + 1) in flight, plus what the destination buffers.
+ */
+import type {
+  ConnectorEnvironment,
+  CsvObjectBytes,
+  DestinationWriter,
+  EncodedRecords,
+  Source,
+} from "../connectors/types.ts";
+import { ConnectorServerError } from "../domain/errors.ts";
+import type { Task } from "../domain/flow.ts";
+import { chunkCsv } from "../formats/csv-chunker.ts";
+import { CsvRowParser } from "../formats/csv-parse.ts";
+import { DEFAULT_MAX_RECORD_MB, MB } from "../formats/record-limit.ts";
+import type { CompiledTasks } from "../tasks/index.ts";
+import { ChunkPool } from "./chunk-pool.ts";
+import transcodeJob, { type TranscodeJob, type TranscodeOutcome } from "./transcode-job.ts";
+
+/** About this many bytes per job: large enough that a job's messaging is noise, small for memory. */
+const CHUNK_BYTES = 1 << 20;
+/** Objects smaller than this are transcoded in the run's thread: a pool would cost more than it saves. */
+const MIN_POOL_BYTES = 8 * CHUNK_BYTES;
+
+export interface FastPath {
+  /** Threads transcoding (executionResult.numParallelProcesses); 1 when the run's thread does it alone. */
+  readonly threads: number;
+  /** The records, encoded, in source order; stopping early (return) releases the pool and the streams. */
+  chunks(signal: AbortSignal): AsyncGenerator<EncodedRecords>;
+}
+
+/** The fast path for this run, or undefined when the source, the tasks or the destination rule it out. */
+export function fastPath(
+  source: Source,
+  writer: DestinationWriter,
+  tasks: CompiledTasks,
+  taskList: Task[],
+  env: ConnectorEnvironment,
+): FastPath | undefined {
+  const format = writer.encodedFormat;
+  const objects = source.csvObjects?.();
+  if (!format || !writer.writeEncoded || !objects || !tasks.byteEligible) return undefined;
+  const threads = Math.max(0, env.parseThreads ?? 0);
+  const maxRecordBytes = (env.s3.maxRecordMb ?? DEFAULT_MAX_RECORD_MB) * MB;
+  let used = 1;
+  return {
+    get threads() {
+      return used;
+    },
+    async *chunks(signal) {
+      let pool: ChunkPool<TranscodeJob, TranscodeOutcome> | undefined;
+      try {
+        for await (const object of objects) {
+          signal.throwIfAborted();
+          if (!pool && threads > 1 && object.size >= MIN_POOL_BYTES) {
+            pool = new ChunkPool({ module: new URL("./transcode-job.ts", import.meta.url), threads });
+            used = threads;
+          }
+          yield* objectChunks(object, tasks, taskList, format, maxRecordBytes, pool, signal);
+        }
+      } finally {
+        await pool?.close();
+      }
+    },
+  };
+}
+
+interface Meta {
+  /** The destination fields. */
+  fields: string[];
+  sourceBytes: number;
+}
+
+/** One object's records: its header read here, its body transcoded by the pool or inline. */
+async function* objectChunks(
+  object: CsvObjectBytes,
+  compiled: CompiledTasks,
+  tasks: Task[],
+  format: NonNullable<DestinationWriter["encodedFormat"]>,
+  maxRecordBytes: number,
+  pool: ChunkPool<TranscodeJob, TranscodeOutcome> | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<EncodedRecords> {
+  const name = object.name;
+  let fields: string[] | undefined;
+  let destination: string[] = [];
+  let recordsBefore = 0;
+  const metas: Meta[] = [];
+  const pieces = chunkCsv(object.bytes, { targetBytes: CHUNK_BYTES, maxRecordBytes, name });
+  // The jobs, in order; each one's meta waits in `metas` for its result.
+  async function* jobs(): AsyncGenerator<TranscodeJob> {
+    for await (const piece of pieces) {
+      if ("header" in piece) {
+        fields = headerFields(piece.header, name);
+        destination = compiled.bytePlan(fields)!.fields;
+        continue;
+      }
+      if (!fields) throw new ConnectorServerError(`CSV ${name}: the object has no header row`);
+      metas.push({ fields: destination, sourceBytes: piece.sourceBytes });
+      yield { tasks, fields, format, data: piece.data };
+    }
+  }
+  const results = pool ? pool.map(jobs(), signal) : inline(jobs());
+  for await (const outcome of results) {
+    const meta = metas.shift()!;
+    if ("error" in outcome) {
+      const { record, kind, message } = outcome.error;
+      // Rows as the general reader numbers them: the header is row 1.
+      const row = 1 + recordsBefore + record;
+      throw new ConnectorServerError(
+        kind === "fields" ? `CSV ${name}: row ${row} ${message}` : `CSV ${name}, row ${row}: ${message}`,
+      );
+    }
+    recordsBefore += outcome.records;
+    yield {
+      fields: meta.fields,
+      data: outcome.data,
+      records: outcome.records,
+      bytes: meta.sourceBytes,
+      longestRecord: outcome.longestRecord,
+    };
+  }
+}
+
+async function* inline(jobs: AsyncIterable<TranscodeJob>): AsyncGenerator<TranscodeOutcome> {
+  for await (const job of jobs) yield transcodeJob(job);
+}
+
+/** The header row's field names, with csv-reader's checks. */
+function headerFields(header: Buffer, name: string): string[] {
+  let row: string[] | undefined;
+  const parser = new CsvRowParser((r) => {
+    row ??= r;
+  });
+  try {
+    parser.push(header.toString("utf8"));
+    parser.end();
+  } catch (e) {
+    throw new ConnectorServerError(`CSV ${name}, row 1: ${(e as Error).message}`);
+  }
+  if (!row) throw new ConnectorServerError(`CSV ${name}: the object has no header row`);
+  if (row.some((f) => f === ""))
+    throw new ConnectorServerError(`CSV ${name}: the header row has an empty column name`);
+  return row;
+}
