@@ -26,7 +26,7 @@ for (const kind of ["local", "s3rver"] as const) {
     after(async () => b.close());
 
     /** Uploads the parts in the order given; returns them by part number. */
-    async function upload(key: string, parts: [number, Buffer][]) {
+    async function upload(key: string, parts: [number, Buffer | Buffer[]][]) {
       const u = await b.store.beginUpload(BUCKET, key, sig());
       const done = new Map<number, UploadedPart>();
       for (const [n, body] of parts) done.set(n, await b.store.uploadPart(u, n, body, sig()));
@@ -38,11 +38,11 @@ for (const kind of ["local", "s3rver"] as const) {
         ? (await readdir(path.join(b.dataDir, "s3", ".staging"), { recursive: true })).sort()
         : [];
 
-    test("parts in order: invisible until complete, then the parts' bytes in order", async () => {
+    test("parts in order (one given as its chunks): invisible until complete, then the parts' bytes in order", async () => {
       const bodies = [part(1), part(2), part(3, 1234)];
       const { u, done } = await upload("in-order.bin", [
         [1, bodies[0]!],
-        [2, bodies[1]!],
+        [2, [bodies[1]!.subarray(0, 1000), Buffer.alloc(0), bodies[1]!.subarray(1000)]],
         [3, bodies[2]!],
       ]);
       assert.equal(await b.store.head(BUCKET, "in-order.bin", sig()), undefined);

@@ -30,19 +30,26 @@ export async function appendedEnds(dir: string): Promise<number[]> {
   return ends.slice(0, k);
 }
 
-/** Writes `body` after the appended parts (over any bytes a cut-short write left), then its marker. */
-export async function appendPart(dir: string, ends: number[], body: Buffer): Promise<void> {
+/** Writes the chunks after the appended parts (over any bytes a cut-short write left), then its marker. */
+export async function appendPart(dir: string, ends: number[], chunks: readonly Buffer[]): Promise<void> {
   const start = ends.at(-1) ?? 0;
+  let end = start;
   const file = await open(path.join(dir, "object"), ends.length === 0 ? "w" : "r+");
   try {
-    let at = 0;
-    while (at < body.length) at += (await file.write(body, at, body.length - at, start + at)).bytesWritten;
-    await file.truncate(start + body.length);
+    let rest = chunks.filter((c) => c.length > 0);
+    while (rest.length > 0) {
+      let written = (await file.writev(rest, end)).bytesWritten;
+      end += written;
+      // A short write: drop what was written and go on from there.
+      while (rest.length > 0 && written >= rest[0]!.length) written -= rest.shift()!.length;
+      if (written > 0) rest = [rest[0]!.subarray(written), ...rest.slice(1)];
+    }
+    await file.truncate(end);
   } finally {
     await file.close();
   }
-  ends.push(start + body.length);
-  await writeFile(markerPath(dir, ends.length, start + body.length), "");
+  ends.push(end);
+  await writeFile(markerPath(dir, ends.length, end), "");
 }
 
 /** The listed parts' bytes in order: ranges of `object` for appended parts, else their part files. */
@@ -88,7 +95,7 @@ export async function absorbFollowing(dir: string, ends: number[], signal: Abort
       throw e;
     });
     if (!body) return;
-    await appendPart(dir, ends, body);
+    await appendPart(dir, ends, [body]);
     await rm(file);
   }
 }

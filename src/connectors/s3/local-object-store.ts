@@ -113,9 +113,10 @@ export class LocalObjectStore implements ObjectStore {
   async uploadPart(
     upload: MultipartUpload,
     partNumber: number,
-    body: Buffer,
+    body: Buffer | readonly Buffer[],
     signal: AbortSignal,
   ): Promise<UploadedPart> {
+    const chunks = Buffer.isBuffer(body) ? [body] : body;
     if (!Number.isSafeInteger(partNumber) || partNumber < 1)
       throw new ConnectorServerError(`Invalid part number ${partNumber}`);
     await this.serially(upload, async () => {
@@ -125,14 +126,14 @@ export class LocalObjectStore implements ObjectStore {
       // A part already in the object is replaced: what follows it goes back to part files first.
       if (partNumber <= ends.length) ends = await unappendFrom(dir, ends, partNumber);
       if (partNumber === ends.length + 1) {
-        await appendPart(dir, ends, body);
+        await appendPart(dir, ends, chunks);
         await rm(path.join(dir, `part-${partNumber}`), { force: true });
         await absorbFollowing(dir, ends, signal);
       } else {
-        await writeFile(path.join(dir, `part-${partNumber}`), body, { signal });
+        await writeFile(path.join(dir, `part-${partNumber}`), chunks, { signal });
       }
     });
-    return { partNumber, etag: `${partNumber}-${body.length}` };
+    return { partNumber, etag: `${partNumber}-${chunks.reduce((n, c) => n + c.length, 0)}` };
   }
 
   async completeUpload(upload: MultipartUpload, parts: UploadedPart[], signal: AbortSignal): Promise<void> {

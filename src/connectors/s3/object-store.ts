@@ -38,11 +38,15 @@ export interface ObjectStore {
   put(bucket: string, key: string, body: Buffer, signal: AbortSignal): Promise<void>;
   delete(bucket: string, key: string, signal: AbortSignal): Promise<void>;
   beginUpload(bucket: string, key: string, signal: AbortSignal): Promise<MultipartUpload>;
-  /** Parts are numbered from 1; every part but the last must be at least MIN_PART_SIZE on real S3. */
+  /**
+   * Parts are numbered from 1; every part but the last must be at least MIN_PART_SIZE on real S3. The
+   * body may be the chunks it was buffered as, so a backend that can write them as they are (the local
+   * one, with writev) never copies them into one buffer.
+   */
   uploadPart(
     upload: MultipartUpload,
     partNumber: number,
-    body: Buffer,
+    body: Buffer | readonly Buffer[],
     signal: AbortSignal,
   ): Promise<UploadedPart>;
   completeUpload(upload: MultipartUpload, parts: UploadedPart[], signal: AbortSignal): Promise<void>;

@@ -52,10 +52,13 @@ export class ObjectUpload implements ByteSink {
     this.upload = undefined;
   }
 
+  /** The buffered chunks go to the store as they are: the local backend writes them without a copy. */
   private async uploadBuffered(signal: AbortSignal): Promise<void> {
     const upload = this.upload!;
-    const body = this.takeBuffered();
-    this.parts.push(await this.store.uploadPart(upload, this.parts.length + 1, body, signal));
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.buffered = 0;
+    this.parts.push(await this.store.uploadPart(upload, this.parts.length + 1, chunks, signal));
   }
 
   private takeBuffered(): Buffer {

@@ -135,10 +135,11 @@ export class SdkObjectStore implements ObjectStore {
   async uploadPart(
     upload: MultipartUpload,
     partNumber: number,
-    body: Buffer,
+    chunks: Buffer | readonly Buffer[],
     signal: AbortSignal,
   ): Promise<UploadedPart> {
     const { bucket: Bucket, key: Key, uploadId: UploadId } = upload;
+    const body = Buffer.isBuffer(chunks) ? chunks : Buffer.concat(chunks);
     const out = await this.call("UploadPart", Bucket, () =>
       this.client.send(
         new (sdk().UploadPartCommand)({ Bucket, Key, UploadId, PartNumber: partNumber, Body: body }),
