@@ -18,7 +18,7 @@ import { ConnectorServerError } from "../domain/errors.ts";
 import type { Task } from "../domain/flow.ts";
 import { chunkCsv } from "../formats/csv-chunker.ts";
 import { CsvRowParser } from "../formats/csv-parse.ts";
-import { DEFAULT_MAX_RECORD_MB, MB } from "../formats/record-limit.ts";
+import { DEFAULT_MAX_RECORD_MB, MB, recordTooLong } from "../formats/record-limit.ts";
 import type { CompiledTasks } from "../tasks/index.ts";
 import { ChunkPool } from "./chunk-pool.ts";
 import transcodeJob, { type TranscodeJob, type TranscodeOutcome } from "./transcode-job.ts";
@@ -103,7 +103,7 @@ async function* objectChunks(
       }
       if (!fields) throw new ConnectorServerError(`CSV ${name}: the object has no header row`);
       metas.push({ fields: destination, sourceBytes: piece.sourceBytes });
-      yield { tasks, fields, format, data: piece.data };
+      yield { tasks, fields, format, maxRecord: maxRecordBytes, data: piece.data };
     }
   }
   const results = pool ? pool.map(jobs(), signal) : inline(jobs());
@@ -113,6 +113,7 @@ async function* objectChunks(
       const { record, kind, message } = outcome.error;
       // Rows as the general reader numbers them: the header is row 1.
       const row = 1 + recordsBefore + record;
+      if (kind === "too-long") throw recordTooLong(`CSV ${name}, row ${row}`, maxRecordBytes);
       throw new ConnectorServerError(
         kind === "fields" ? `CSV ${name}: row ${row} ${message}` : `CSV ${name}, row ${row}: ${message}`,
       );

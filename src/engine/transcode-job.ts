@@ -14,23 +14,25 @@ export interface TranscodeJob {
   /** The object's header fields. */
   fields: string[];
   format: EncodedFormat;
+  /** The longest record accepted, in characters (record-limit.ts). */
+  maxRecord: number;
   data: Buffer;
 }
 
 export type TranscodeOutcome =
   | { data: Buffer; records: number; longestRecord: number }
   /** A record the general reader would refuse; `record` counts the chunk's records from 1. */
-  | { error: { record: number; kind: "fields" | "syntax"; message: string } };
+  | { error: { record: number; kind: ChunkRecordError["kind"]; message: string } };
 
 const transcoders = new Map<string, ChunkTranscoder>();
 
 export default function transcodeJob(job: TranscodeJob): TranscodeOutcome {
-  const key = JSON.stringify([job.tasks, job.fields, job.format]);
+  const key = JSON.stringify([job.tasks, job.fields, job.format, job.maxRecord]);
   let transcode = transcoders.get(key);
   if (!transcode) {
     const plan = buildBytePlan(compileSpec(job.tasks), job.fields);
     if (!plan) throw new Error("the fast path was given tasks it can't run on bytes");
-    transcode = csvTranscoder(plan, job.fields.length, job.format);
+    transcode = csvTranscoder(plan, job.fields.length, job.format, job.maxRecord);
     // A run has a layout or a few; a thread serves one run at a time.
     if (transcoders.size >= 16) transcoders.clear();
     transcoders.set(key, transcode);

@@ -207,6 +207,17 @@ describe("CSV transcoder: byte for byte the general path", () => {
     assert.equal(fails('1,2\n"3,4\n'), "2 syntax unterminated quoted field");
   });
 
+  it("refuses a record longer than the limit, counted in characters with its line end", () => {
+    const plan = buildBytePlan(compileSpec([]), ["a"])!;
+    const t = csvTranscoder(plan, 1, "jsonl", 8);
+    // 7 characters (14 bytes) and the line end: within the limit, though longer in bytes.
+    assert.equal(t(Buffer.from("ééééééé\nok\n")).records, 2);
+    assert.throws(
+      () => t(Buffer.from("ok\n12345678\n")),
+      (e) => e instanceof ChunkRecordError && e.kind === "too-long" && e.record === 2,
+    );
+  });
+
   it("refuses task lists that need the record's values", () => {
     const filter: Task = {
       taskType: "Filter",

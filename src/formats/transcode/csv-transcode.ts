@@ -25,7 +25,7 @@ const CR = 0x0d;
 export class ChunkRecordError extends Error {
   constructor(
     readonly record: number,
-    readonly kind: "fields" | "syntax",
+    readonly kind: "fields" | "syntax" | "too-long",
     message: string,
     /** For "fields": how many the record has. */
     readonly fieldCount = 0,
@@ -46,7 +46,13 @@ export type ChunkTranscoder = (chunk: Buffer) => TranscodedChunk;
  * A transcoder for an object whose header has `width` fields. The returned function takes body
  * chunks (whole records; the last chunk of the object may lack its final line end).
  */
-export function csvTranscoder(plan: BytePlan, width: number, format: EncodedFormat): ChunkTranscoder {
+export function csvTranscoder(
+  plan: BytePlan,
+  width: number,
+  format: EncodedFormat,
+  /** The longest record accepted, in characters with its line end, as csv-parse.ts counts. */
+  maxRecord = Number.POSITIVE_INFINITY,
+): ChunkTranscoder {
   const emit = emitters[format];
   const columns = plan.columns;
   const ncol = columns.length;
@@ -82,6 +88,7 @@ export function csvTranscoder(plan: BytePlan, width: number, format: EncodedForm
         continue;
       }
       // One record: field boundaries first.
+      const rowStart = pos;
       let n = 0;
       let blank = false;
       for (;;) {
@@ -164,6 +171,10 @@ export function csvTranscoder(plan: BytePlan, width: number, format: EncodedForm
       }
       if (blank) continue;
       records++;
+      // Bytes are never fewer than characters: only a long record is decoded to count them.
+      const rowEnd = Math.min(pos, len);
+      if (rowEnd - rowStart > maxRecord && src.toString("utf8", rowStart, rowEnd).length > maxRecord)
+        throw new ChunkRecordError(records, "too-long", "the record is longer than the maximum record size");
       if (n !== width)
         throw new ChunkRecordError(records, "fields", `has ${n} fields but the header has ${width}`, n);
       // Then the destination columns, in their order.
