@@ -159,8 +159,11 @@ export class LocalObjectStore implements ObjectStore {
     await rm(dir, { recursive: true, force: true });
   }
 
+  /** After the call in flight on the upload (a part being appended), so that one never finds its files gone. */
   async abortUpload(upload: MultipartUpload): Promise<void> {
-    await rm(this.uploadDir(upload), { recursive: true, force: true }).catch(() => {});
+    await this.serially(upload, () => rm(this.uploadDir(upload), { recursive: true, force: true })).catch(
+      () => {},
+    );
   }
 
   /** Calls on one upload run one at a time (appends and markers must not interleave). */
