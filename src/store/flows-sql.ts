@@ -51,35 +51,6 @@ export async function countFlows(db: Kysely<Database>, accountId: string): Promi
   return Number(r.n);
 }
 
-/** What a ListFlows summary shows: each selected value costs a JS value per row, so no more. */
-const SUMMARY_COLUMNS = [
-  "flow_name",
-  "flow_arn",
-  "flow_status",
-  "trigger_type",
-  "source_type",
-  "destination_type",
-  "description",
-  "created_at",
-  "updated_at",
-  "created_by",
-  "last_updated_by",
-] as const satisfies readonly (keyof FlowRow)[];
-
-export type FlowListRow = Pick<FlowRow, (typeof SUMMARY_COLUMNS)[number]>;
-
-/** Page of flows ordered by name, starting after `afterName` (without the definitions: a summary doesn't need them). */
-export async function listFlows(
-  db: Kysely<Database>,
-  accountId: string,
-  limit: number,
-  afterName?: string,
-): Promise<FlowListRow[]> {
-  let q = db.selectFrom("flows").select(SUMMARY_COLUMNS).where("account_id", "=", accountId);
-  if (afterName !== undefined) q = q.where("flow_name", ">", afterName);
-  return q.orderBy("flow_name").limit(limit).execute();
-}
-
 export async function updateFlowRow(
   db: Kysely<Database>,
   accountId: string,

@@ -49,25 +49,3 @@ export async function deleteTags(
   }
   await q.execute();
 }
-
-/** The tags of several resources in one query (a page of ListFlows). */
-export async function getTagsOf(
-  db: Kysely<Database>,
-  accountId: string,
-  arns: string[],
-): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>(arns.map((a) => [a, {}]));
-  if (arns.length === 0) return out;
-  const rows = await db
-    .selectFrom("tags")
-    .select(["resource_arn", "tag_key", "tag_value"])
-    .where("account_id", "=", accountId)
-    .where("resource_arn", "in", arns)
-    .orderBy("tag_key")
-    .execute();
-  for (const r of rows) {
-    const tags = out.get(r.resource_arn);
-    if (tags) tags[r.tag_key] = r.tag_value;
-  }
-  return out;
-}

@@ -7,9 +7,10 @@ import { resetSubscription } from "../../store/event-subscriptions-sql.ts";
 import { type FlowRow, flowExists } from "../../store/flows-sql.ts";
 import { withToken } from "../../store/idempotency-sql.ts";
 import { createRun } from "../../store/runs/create-run.ts";
-import { listRuns } from "../../store/runs/list-runs.ts";
+import { runRecordsPage } from "../../store/runs/records-page.ts";
 import { setSchedule } from "../../store/schedule-sql.ts";
-import { definitionOf, executionRecord, flowSnapshot } from "./flow-view.ts";
+import { WireJson } from "../protocol/serialize.ts";
+import { definitionOf, flowSnapshot } from "./flow-view.ts";
 import { casFlow, mustGetFlow } from "./flow-writes.ts";
 import { idempotent, type TokenGuard } from "./idempotency.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
@@ -137,20 +138,17 @@ export async function describeFlowExecutionRecords(
 ) {
   if (!(await flowExists(app.store.db, caller.accountId, input.flowName)))
     throw new ResourceNotFoundError(`Flow ${input.flowName} does not exist`);
-  const limit = input.maxResults ?? 20;
   const after = decodeToken<{ c: number; i: string }>(input.nextToken, { c: "number", i: "string" });
-  const rows = await listRuns(
+  const { items, next } = await runRecordsPage(
     app.store.db,
+    app.store.caps.dialect,
     caller.accountId,
     input.flowName,
-    limit + 1,
+    input.maxResults ?? 20,
     after ? { createdAt: after.c, executionId: after.i } : undefined,
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    flowExecutions: page.map(executionRecord),
-    nextToken:
-      rows.length > limit && last ? encodeToken({ c: last.created_at, i: last.execution_id }) : undefined,
-  };
+  const token = next
+    ? `,"nextToken":${JSON.stringify(encodeToken({ c: next.createdAt, i: next.executionId }))}`
+    : "";
+  return new WireJson(`{"flowExecutions":[${items}]${token}}`);
 }

@@ -1,8 +1,8 @@
 /** Flow rows and run rows as AppFlow's response shapes. */
 import { parseFlowArn } from "../../domain/arn.ts";
-import type { FlowDefinition, FlowStatus, TriggerConfig } from "../../domain/flow.ts";
-import type { FlowListRow, FlowRow } from "../../store/flows-sql.ts";
-import type { LastRunRow, RunRecordRow } from "../../store/runs/list-runs.ts";
+import type { FlowDefinition } from "../../domain/flow.ts";
+import type { FlowRow } from "../../store/flows-sql.ts";
+import type { LastRunRow } from "../../store/runs/list-runs.ts";
 import { epochSeconds } from "../protocol/serialize.ts";
 import type { FlowParts } from "./flow-checks.ts";
 
@@ -43,24 +43,6 @@ export function lastRunDetails(run: LastRunRow | undefined) {
   };
 }
 
-export function flowSummary(row: FlowListRow, tags: Record<string, string>, lastRun: LastRunRow | undefined) {
-  return {
-    flowArn: row.flow_arn,
-    description: row.description ?? undefined,
-    flowName: row.flow_name,
-    flowStatus: row.flow_status as FlowStatus,
-    sourceConnectorType: row.source_type,
-    destinationConnectorType: row.destination_type,
-    triggerType: row.trigger_type as TriggerConfig["triggerType"],
-    createdAt: epochSeconds(row.created_at),
-    lastUpdatedAt: epochSeconds(row.updated_at),
-    createdBy: row.created_by,
-    lastUpdatedBy: row.last_updated_by,
-    tags,
-    lastRunExecutionDetails: lastRunDetails(lastRun),
-  };
-}
-
 export function flowDescription(row: FlowRow, tags: Record<string, string>, lastRun: LastRunRow | undefined) {
   const d = definitionOf(row);
   return {
@@ -82,27 +64,5 @@ export function flowDescription(row: FlowRow, tags: Record<string, string>, last
     tags,
     metadataCatalogConfig: d.metadataCatalogConfig,
     schemaVersion: row.schema_version,
-  };
-}
-
-export function executionRecord(run: RunRecordRow) {
-  const failed = run.status === "Error" || run.put_failures > 0;
-  return {
-    executionId: run.execution_id,
-    executionStatus: run.status,
-    executionResult: {
-      errorInfo: failed
-        ? { putFailuresCount: run.put_failures, executionMessage: run.error_message ?? undefined }
-        : undefined,
-      bytesProcessed: run.bytes_processed,
-      bytesWritten: run.bytes_written,
-      recordsProcessed: run.records_processed,
-      numParallelProcesses: run.num_parallel ?? undefined,
-      maxPageSize: run.max_page_size ?? undefined,
-    },
-    startedAt: epochSeconds(run.created_at),
-    lastUpdatedAt: epochSeconds(run.updated_at),
-    dataPullStartTime: epochSeconds(run.data_pull_start ?? run.started_at),
-    dataPullEndTime: epochSeconds(run.data_pull_end),
   };
 }

@@ -5,12 +5,14 @@ import { flowArn } from "../../domain/arn.ts";
 import { ConflictError, ValidationError } from "../../domain/errors.ts";
 import { firstFire } from "../../scheduler/next-fire.ts";
 import { subscriptionError } from "../../store/event-subscriptions-sql.ts";
-import { getFlow, insertFlowWithTags, listFlows, updateFlowRow } from "../../store/flows-sql.ts";
+import { flowSummariesPage } from "../../store/flows-page.ts";
+import { getFlow, insertFlowWithTags, updateFlowRow } from "../../store/flows-sql.ts";
 import { withToken } from "../../store/idempotency-sql.ts";
-import { latestRun, latestRuns } from "../../store/runs/list-runs.ts";
-import { getTags, getTagsOf } from "../../store/tags-sql.ts";
+import { latestRun } from "../../store/runs/list-runs.ts";
+import { getTags } from "../../store/tags-sql.ts";
+import { WireJson } from "../protocol/serialize.ts";
 import { checkFlow, type FlowParts } from "./flow-checks.ts";
-import { definitionOf, flowDescription, flowSummary, type StoredDefinition } from "./flow-view.ts";
+import { definitionOf, flowDescription, type StoredDefinition } from "./flow-view.ts";
 import { casFlow, mustGetFlow } from "./flow-writes.ts";
 import { idempotent } from "./idempotency.ts";
 import { decodeToken, encodeToken } from "./pagination.ts";
@@ -96,25 +98,16 @@ export async function listFlowsHandler(
   caller: Caller,
   input: { maxResults?: number; nextToken?: string },
 ) {
-  const limit = input.maxResults ?? 20;
   const after = decodeToken<{ n: string }>(input.nextToken, { n: "string" });
-  const rows = await listFlows(app.store.db, caller.accountId, limit + 1, after?.n);
-  const page = rows.slice(0, limit);
-  const [tags, runs] = await Promise.all([
-    getTagsOf(
-      app.store.db,
-      caller.accountId,
-      page.map((r) => r.flow_arn),
-    ),
-    latestRuns(
-      app.store.db,
-      caller.accountId,
-      page.map((r) => r.flow_name),
-    ),
-  ]);
-  const flows = page.map((row) => flowSummary(row, tags.get(row.flow_arn) ?? {}, runs.get(row.flow_name)));
-  const last = page.at(-1);
-  return { flows, nextToken: rows.length > limit && last ? encodeToken({ n: last.flow_name }) : undefined };
+  const { items, next } = await flowSummariesPage(
+    app.store.db,
+    app.store.caps.dialect,
+    caller.accountId,
+    input.maxResults ?? 20,
+    after?.n,
+  );
+  const token = next === undefined ? "" : `,"nextToken":${JSON.stringify(encodeToken({ n: next }))}`;
+  return new WireJson(`{"flows":[${items}]${token}}`);
 }
 
 export interface UpdateFlowInput extends FlowParts {

@@ -35,7 +35,7 @@ const LAST_RUN_COLUMNS = [
   "error_message",
 ] as const satisfies readonly (keyof RunsTable)[];
 
-/** A flow's last run as DescribeFlow and ListFlows show it. */
+/** A flow's last run as DescribeFlow shows it. */
 export type LastRunRow = Pick<RunsTable, (typeof LAST_RUN_COLUMNS)[number]>;
 
 export interface RunCursor {
@@ -92,45 +92,6 @@ export async function activeRunIds(
     .where("status", "in", ["InProgress", "CancelStarted"])
     .execute();
   return rows.map((r) => r.execution_id);
-}
-
-/**
- * The latest run of each of several flows, in one query (a page of ListFlows). Each flow's latest run is
- * one index probe (runs_by_flow, newest first, LIMIT 1): a max(created_at) correlated per *run* would
- * walk every run of a flow with thousands of them.
- */
-export async function latestRuns(
-  db: Kysely<Database>,
-  accountId: string,
-  flowNames: string[],
-): Promise<Map<string, LastRunRow>> {
-  const out = new Map<string, LastRunRow>();
-  if (flowNames.length === 0) return out;
-  const rows = await db
-    .selectFrom("runs")
-    .select(LAST_RUN_COLUMNS)
-    .where("execution_id", "in", (eb) =>
-      eb
-        .selectFrom("flows as f")
-        .select((fe) =>
-          fe
-            .selectFrom("runs as l")
-            .select("l.execution_id")
-            .whereRef("l.account_id", "=", "f.account_id")
-            .whereRef("l.flow_name", "=", "f.flow_name")
-            .orderBy("l.created_at", "desc")
-            .orderBy("l.execution_id", "desc")
-            .limit(1)
-            .as("latest"),
-        )
-        .where("f.account_id", "=", accountId)
-        .where("f.flow_name", "in", flowNames),
-    )
-    // No account_id test out here: the ids already come from this account's runs, and SQLite would take
-    // it as a cue to scan every run of the account by runs_by_flow instead of probing the primary key.
-    .execute();
-  for (const r of rows) out.set(r.flow_name, r);
-  return out;
 }
 
 /** Unfinished runs across the store, by state (the runs gauge). */
