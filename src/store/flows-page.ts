@@ -7,6 +7,7 @@ import {
   concatAgg,
   type Dialect,
   fixedQuery,
+  formatSql,
   jsonEpochSeconds,
   jsonString,
   nullableJsonString,
@@ -37,7 +38,8 @@ function tagsJson(d: Dialect): string {
     ",",
     `${ix} IS NULL, ${ix}, t.tag_key`,
   );
-  return `'{' || coalesce((SELECT ${pairs} FROM tags t WHERE t.account_id = f.account_id AND t.resource_arn = f.flow_arn), '') || '}'`;
+  // The members only (NULL without tags: written as nothing).
+  return `(SELECT ${pairs} FROM tags t WHERE t.account_id = f.account_id AND t.resource_arn = f.flow_arn)`;
 }
 
 /** ExecutionDetails of the flow's latest run (one probe of runs_by_flow), NULL when it has none. */
@@ -55,23 +57,35 @@ function lastRunJson(d: Dialect): string {
 
 /** One FlowDefinition summary, members in the order (and with the omissions) the handler always wrote. */
 function summaryJson(d: Dialect): string {
-  const q = (e: string) => jsonString(d, e);
-  return [
-    `'{"flowArn":' || ${q("f.flow_arn")}`,
-    optionalMember("description", nullableJsonString(d, "f.description")),
-    `',"flowName":' || ${q("f.flow_name")}`,
-    `',"flowStatus":' || ${q("f.flow_status")}`,
-    `',"sourceConnectorType":' || ${q("f.source_type")}`,
-    `',"destinationConnectorType":' || ${q("f.destination_type")}`,
-    `',"triggerType":' || ${q("f.trigger_type")}`,
-    `',"createdAt":' || ${jsonEpochSeconds(d, "f.created_at")}`,
-    `',"lastUpdatedAt":' || ${jsonEpochSeconds(d, "f.updated_at")}`,
-    `',"createdBy":' || ${q("f.created_by")}`,
-    `',"lastUpdatedBy":' || ${q("f.last_updated_by")}`,
-    `',"tags":' || ${tagsJson(d)}`,
-    optionalMember("lastRunExecutionDetails", lastRunJson(d)),
-    `'}'`,
-  ].join(" || ");
+  const q = (e: string) => ({ sql: jsonString(d, e) });
+  return formatSql(d, [
+    '{"flowArn":',
+    q("f.flow_arn"),
+    { sql: optionalMember("description", nullableJsonString(d, "f.description")) },
+    ',"flowName":',
+    q("f.flow_name"),
+    ',"flowStatus":',
+    q("f.flow_status"),
+    ',"sourceConnectorType":',
+    q("f.source_type"),
+    ',"destinationConnectorType":',
+    q("f.destination_type"),
+    ',"triggerType":',
+    q("f.trigger_type"),
+    ',"createdAt":',
+    { sql: jsonEpochSeconds(d, "f.created_at") },
+    ',"lastUpdatedAt":',
+    { sql: jsonEpochSeconds(d, "f.updated_at") },
+    ',"createdBy":',
+    q("f.created_by"),
+    ',"lastUpdatedBy":',
+    q("f.last_updated_by"),
+    ',"tags":{',
+    { sql: tagsJson(d) },
+    "}",
+    { sql: optionalMember("lastRunExecutionDetails", lastRunJson(d)) },
+    "}",
+  ]);
 }
 
 const pageQuery = (after: boolean) =>

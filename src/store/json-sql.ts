@@ -26,9 +26,22 @@ export function nullableJsonString(d: Dialect, e: string): string {
   return d === "sqlite" ? `nullif(json_quote(${e}), 'null')` : jsonString(d, e);
 }
 
-/** An integer as a JSON number. */
-export function jsonInt(e: string): string {
-  return `CAST(${e} AS TEXT)`;
+/**
+ * Text from literal pieces and SQL values, in one printf (SQLite) / format (PostgreSQL) call: far
+ * fewer steps for SQLite than a chain of `||`. A value is written as text (an integer as its digits,
+ * a float as CAST writes it); NULL writes nothing.
+ */
+export function formatSql(d: Dialect, pieces: readonly (string | { sql: string })[]): string {
+  let template = "";
+  const args: string[] = [];
+  for (const p of pieces) {
+    if (typeof p === "string") template += p.replaceAll("%", "%%").replaceAll("'", "''");
+    else {
+      template += "%s";
+      args.push(p.sql);
+    }
+  }
+  return `${d === "sqlite" ? "printf" : "format"}('${template}', ${args.join(", ")})`;
 }
 
 /**
@@ -41,12 +54,13 @@ export function jsonEpochSeconds(d: Dialect, e: string): string {
     `rtrim(rtrim(CAST(${x} / 1000 AS TEXT) || '.' || substr(CAST(${x} % 1000 + 1000 AS TEXT), 2), '0'), '.')`;
   const exact = `CASE WHEN ${e} < 0 THEN '-' || ${positive(`(-(${e}))`)} ELSE ${positive(e)} END`;
   if (d === "postgres") return `(${exact})`;
+  // A number, not text: printf and || write it as CAST would.
   // SQLite writes the float ms / 1000.0 as JS does — about twice as cheap as the exact text — for
   // every time before the year 2286 (checked for blocks of 5 million consecutive values up to 10^13;
   // from 10^14 on it writes 17 digits), but adds ".0" to whole seconds, which are written as integers.
   return (
-    `(CASE WHEN ${e} % 1000 = 0 THEN CAST(${e} / 1000 AS TEXT) ` +
-    `WHEN ${e} BETWEEN 0 AND 9999999999999 THEN CAST(${e} / 1000.0 AS TEXT) ELSE ${exact} END)`
+    `(CASE WHEN ${e} % 1000 = 0 THEN ${e} / 1000 ` +
+    `WHEN ${e} BETWEEN 0 AND 9999999999999 THEN ${e} / 1000.0 ELSE ${exact} END)`
   );
 }
 

@@ -118,11 +118,17 @@ for (const backend of backends) {
         const d = store.caps.dialect;
         const rows =
           d === "sqlite"
-            ? await sql<{ v: number; t: string }>`SELECT x AS v, ${sql.raw(jsonEpochSeconds(d, "x"))} AS t
+            ? await sql<{
+                v: number;
+                t: string;
+              }>`SELECT x AS v, CAST(${sql.raw(jsonEpochSeconds(d, "x"))} AS TEXT) AS t
                 FROM (SELECT CAST(value AS INTEGER) AS x FROM json_each(${JSON.stringify(values)}))`.execute(
                 store.db,
               )
-            : await sql<{ v: number; t: string }>`SELECT x AS v, ${sql.raw(jsonEpochSeconds(d, "x"))} AS t
+            : await sql<{
+                v: number;
+                t: string;
+              }>`SELECT x AS v, CAST(${sql.raw(jsonEpochSeconds(d, "x"))} AS TEXT) AS t
                 FROM unnest(CAST(${values} AS bigint[])) AS x`.execute(store.db);
         assert.equal(rows.rows.length, values.length);
         for (const r of rows.rows) assert.equal(r.t, String(Number(r.v) / 1000), `${r.v}`);

@@ -7,8 +7,8 @@ import type { Kysely } from "kysely";
 import {
   type Dialect,
   fixedQuery,
+  formatSql,
   jsonEpochSeconds,
-  jsonInt,
   jsonString,
   nullableJsonString,
   optionalMember,
@@ -18,27 +18,35 @@ import type { RunCursor } from "./list-runs.ts";
 
 /** One ExecutionRecord, members in the order (and with the omissions) the handler always wrote. */
 function recordJson(d: Dialect): string {
-  const q = (e: string) => jsonString(d, e);
+  const q = (e: string) => ({ sql: jsonString(d, e) });
   const t = (e: string) => jsonEpochSeconds(d, e);
-  const failed = "status = 'Error' OR put_failures > 0";
   const errorInfo =
-    `CASE WHEN ${failed} THEN '"errorInfo":{"putFailuresCount":' || ${jsonInt("put_failures")} || ` +
-    `${optionalMember("executionMessage", nullableJsonString(d, "error_message"))} || '},' ELSE '' END`;
-  return [
-    `'{"executionId":' || ${q("execution_id")}`,
-    `',"executionStatus":' || ${q("status")}`,
-    `',"executionResult":{' || ${errorInfo}`,
-    `'"bytesProcessed":' || ${jsonInt("bytes_processed")}`,
-    `',"bytesWritten":' || ${jsonInt("bytes_written")}`,
-    `',"recordsProcessed":' || ${jsonInt("records_processed")}`,
-    optionalMember("numParallelProcesses", jsonInt("num_parallel")),
-    optionalMember("maxPageSize", jsonInt("max_page_size")),
-    `'},"startedAt":' || ${t("created_at")}`,
-    `',"lastUpdatedAt":' || ${t("updated_at")}`,
-    optionalMember("dataPullStartTime", t("coalesce(data_pull_start, started_at)")),
-    optionalMember("dataPullEndTime", t("data_pull_end")),
-    `'}'`,
-  ].join(" || ");
+    "CASE WHEN status = 'Error' OR put_failures > 0 THEN " +
+    `'"errorInfo":{"putFailuresCount":' || put_failures || ` +
+    `${optionalMember("executionMessage", nullableJsonString(d, "error_message"))} || '},' END`;
+  return formatSql(d, [
+    '{"executionId":',
+    q("execution_id"),
+    ',"executionStatus":',
+    q("status"),
+    ',"executionResult":{',
+    { sql: errorInfo },
+    '"bytesProcessed":',
+    { sql: "bytes_processed" },
+    ',"bytesWritten":',
+    { sql: "bytes_written" },
+    ',"recordsProcessed":',
+    { sql: "records_processed" },
+    { sql: optionalMember("numParallelProcesses", "num_parallel") },
+    { sql: optionalMember("maxPageSize", "max_page_size") },
+    '},"startedAt":',
+    { sql: t("created_at") },
+    ',"lastUpdatedAt":',
+    { sql: t("updated_at") },
+    { sql: optionalMember("dataPullStartTime", t("coalesce(data_pull_start, started_at)")) },
+    { sql: optionalMember("dataPullEndTime", t("data_pull_end")) },
+    "}",
+  ]);
 }
 
 const pageQuery = (after: boolean) =>
