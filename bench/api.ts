@@ -194,11 +194,12 @@ const NOTES = (concurrency: number, seconds: number) => [
     "than the last write. Authentication (SigV4), throttling, validation and authorization still run " +
     "for every request. Nothing is written during this load, so nearly every answer comes from the " +
     "cache; while runs report progress (a write per batch and heartbeat) most reads are the uncached kind.",
-  "Uncached — where the time goes (node --cpu-prof of the server during the load): about half is inside " +
-    "better-sqlite3, which makes a JS value of every selected column of every row (so the lists select " +
-    "only what the responses show), and reading each run row means reading past its flow snapshot " +
-    "(kilobytes) on its own page; Kysely compiling each query, JSON serialization, SigV4 (signers and " +
-    "derived keys reused per key and region) and zod validation are 2–4 % each; about a tenth is the " +
-    "socket write, which the baseline pays too. DescribeFlowExecutionRecords checks the flow exists " +
-    "without reading its definition; ListFlows reads each flow's latest run with one index probe per flow.",
+  "Uncached — where the time goes (node --cpu-prof of the server during the load): both pages are " +
+    "written as JSON by the database itself, each item one printf of its columns (src/store/flows-page.ts, " +
+    "src/store/runs/records-page.ts), so better-sqlite3 hands back a string per item instead of a JS " +
+    "value per column, and each page is one statement compiled once, not by Kysely per request; ListFlows' " +
+    "tags and latest run (one index probe per flow) are subqueries of it. That SQL is still about two fifths " +
+    "of the server's time; the socket write is about a fifth (the baseline pays it too); SigV4, zod " +
+    "validation and the HTTP pipeline are a few percent each. DescribeFlowExecutionRecords checks the " +
+    "flow exists without reading its definition.",
 ];
