@@ -8,11 +8,12 @@
  * the pool once map takes it.
  *
  * The pool is made inside a run's worker thread, so its threads are nested workers: they end with that
- * thread (a forced stop terminates it). Each loads only tsx and the job module, under a small heap, and
+ * thread (a forced stop terminates it). Each loads only the job module (bundled), under a small heap, and
  * runs at the nice value of the thread that made the pool (the run thread lowers its own priority).
  */
 import { Worker } from "node:worker_threads";
 import * as errors from "../domain/errors.ts";
+import { bundled } from "./bundle.ts";
 import { forTransfer, fromTransfer } from "./chunk-transfer.ts";
 import type { ChunkWorkerData, FromChunkWorker, ToChunkWorker, WireJobError } from "./chunk-worker.ts";
 
@@ -25,20 +26,16 @@ export interface ChunkPoolOptions {
   heapMb?: number;
 }
 
-const DEFAULT_HEAP_MB = 64;
-// V8 would size the young generation for the machine (48 MB here); a chunk job's garbage is a few MB.
-const YOUNG_GENERATION_MB = 16;
+const DEFAULT_HEAP_MB = 32;
+// V8 would size the young generation for the machine (48 MB here); a chunk job's garbage is a few MB,
+// and every MB of young generation is resident in each thread (figure 3 of docs/benchmarks.md).
+const YOUNG_GENERATION_MB = 4;
 
-const workerEntry = new URL("./chunk-worker.ts", import.meta.url).href;
-const tsxApi = import.meta.resolve("tsx/esm/api");
-// As in thread-executor.ts: a thread starts with no loader, so this registers tsx before the TypeScript
-// entry. No nice value is set: a Linux thread starts with the nice value of the thread that creates it
-// (the run thread, which lowered its own; test/engine/chunk-pool.test.ts checks it).
-const bootstrap = new URL(
-  `data:text/javascript,${encodeURIComponent(
-    `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(workerEntry)});`,
-  )}`,
-);
+const workerEntry = new URL("./chunk-worker.ts", import.meta.url);
+// A thread starts with no loader: the worker entry and the job module are bundled into plain
+// JavaScript (bundle.ts), so a pool thread loads no tsx. No nice value is set: a Linux thread starts
+// with the nice value of the thread that creates it (the run thread, which lowered its own;
+// test/engine/chunk-pool.test.ts checks it).
 
 interface Slot {
   worker: Worker;
@@ -188,10 +185,10 @@ export class ChunkPool<J, R> {
 
   private spawn(): Slot {
     const workerData: ChunkWorkerData = {
-      module: this.opts.module.href,
+      module: bundled(this.opts.module).href,
       exportName: this.opts.exportName ?? "default",
     };
-    const worker = new Worker(bootstrap, {
+    const worker = new Worker(bundled(workerEntry), {
       execArgv: [],
       workerData,
       resourceLimits: {

@@ -23,10 +23,13 @@ import type { CompiledTasks } from "../tasks/index.ts";
 import { ChunkPool } from "./chunk-pool.ts";
 import transcodeJob, { type TranscodeJob, type TranscodeOutcome } from "./transcode-job.ts";
 
-/** About this many bytes per job: large enough that a job's messaging is noise, small for memory. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * About this many bytes per job: large enough that a job's messaging is noise (~0.2 ms), small for
+ * memory (figure 3 of docs/benchmarks.md: 512 KiB chunks peaked ~10 MB below 1 MiB ones).
+ */
+const CHUNK_BYTES = 512 * 1024;
 /** Objects smaller than this are transcoded in the run's thread: a pool would cost more than it saves. */
-const MIN_POOL_BYTES = 8 * CHUNK_BYTES;
+const MIN_POOL_BYTES = 8 * 1024 * 1024;
 
 export interface FastPath {
   /** Threads transcoding (executionResult.numParallelProcesses); 1 when the run's thread does it alone. */

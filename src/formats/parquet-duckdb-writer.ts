@@ -14,6 +14,7 @@ import { ConnectorServerError } from "../domain/errors.ts";
 import { type DuckdbProcess, duckdbProcess } from "./duckdb-process.ts";
 import { inferParquetType, type ParquetColumnType } from "./parquet-js-writer.ts";
 import type { ByteSink, CloseOptions, RecordEncoder } from "./record-encoder.ts";
+import { stagedField } from "./staged-field.ts";
 import { StagingFile } from "./staging-file.ts";
 
 const SQL_TYPE: Record<ParquetColumnType, string> = {
@@ -34,18 +35,6 @@ const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const QUOTE = /[",\n\r]/;
-
-/**
- * A CSV field DuckDB reads back exactly: null is an empty field, "" a quoted empty one; leading or
- * trailing whitespace is quoted too, so nothing can trim it.
- */
-export function stagedField(s: string): string {
-  if (s === "") return '""';
-  const quote = s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32 || QUOTE.test(s);
-  return quote ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 /**
  * The values of staged lines (every column text), back as write() had them: an empty field is null, a
  * quoted one a string with `""` undoubled. For objects DuckDB can't write (parquet-writer.ts), which

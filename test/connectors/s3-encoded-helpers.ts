@@ -11,7 +11,7 @@ import type {
 import type { FlowDefinition, SourceFlowConfig, Task } from "../../src/domain/flow.ts";
 import { CsvEncoder } from "../../src/formats/csv-writer.ts";
 import { JsonLinesEncoder } from "../../src/formats/jsonl-writer.ts";
-import { stagedField } from "../../src/formats/parquet-duckdb-writer.ts";
+import { stagedField } from "../../src/formats/staged-field.ts";
 import { connectorContext } from "../helpers/connector-context.ts";
 import type { Backend } from "./s3-backends.ts";
 

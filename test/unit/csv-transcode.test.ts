@@ -11,7 +11,7 @@ import type { Task } from "../../src/domain/flow.ts";
 import { readCsv } from "../../src/formats/csv-reader.ts";
 import { CsvEncoder } from "../../src/formats/csv-writer.ts";
 import { JsonLinesEncoder } from "../../src/formats/jsonl-writer.ts";
-import { stagedField } from "../../src/formats/parquet-duckdb-writer.ts";
+import { stagedField } from "../../src/formats/staged-field.ts";
 import { ChunkRecordError, csvTranscoder } from "../../src/formats/transcode/csv-transcode.ts";
 import { buildBytePlan } from "../../src/tasks/byte-plan.ts";
 import { compileSpec } from "../../src/tasks/compile-spec.ts";

@@ -68,12 +68,14 @@ export function csvTranscoder(
   const starts = new Int32Array(width + 1);
   const ends = new Int32Array(width + 1);
   const quoted = new Uint8Array(width + 1);
+  const out = new OutBuffer(1 << 20);
 
   return (input) => {
     // Invalid UTF-8 is read as U+FFFD by the general reader's decoder; so here, once per such chunk.
     const src = isUtf8(input) ? input : Buffer.from(input.toString("utf8"));
     const len = src.length;
-    const out = new OutBuffer(jsonl ? len * 2 + 4096 : len + (len >> 3) + 4096);
+    out.pos = 0;
+    out.ensure(jsonl ? len * 2 + 4096 : len + (len >> 3) + 4096);
     let records = 0;
     let longest = 0;
     let pos = 0;

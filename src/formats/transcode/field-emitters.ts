@@ -6,7 +6,7 @@
  */
 import type { EncodedFormat, FieldValue } from "../../connectors/types.ts";
 import { csvField } from "../csv-writer.ts";
-import { stagedField } from "../parquet-duckdb-writer.ts";
+import { stagedField } from "../staged-field.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 
 const QUOTE = 0x22;

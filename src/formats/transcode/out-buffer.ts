@@ -43,15 +43,14 @@ export class OutBuffer {
   }
 
   /**
-   * The bytes written (the buffer is done with after this), in a Buffer of their own (its own ArrayBuffer, so it can be transferred to
-   * another thread), trimmed when the slack is large.
+   * The bytes written, copied into a Buffer of their own (exactly their size, with its own ArrayBuffer,
+   * so it can be transferred to another thread); the buffer is then empty and reused. Reusing one
+   * scratch buffer per transcoder keeps a thread's garbage to the results it hands on.
    */
   take(): Buffer {
-    let data: Buffer;
-    if (this.pos * 4 < this.buf.length * 3) {
-      data = Buffer.allocUnsafeSlow(this.pos);
-      this.buf.copy(data, 0, 0, this.pos);
-    } else data = this.buf.subarray(0, this.pos);
+    const data = Buffer.allocUnsafeSlow(this.pos);
+    this.buf.copy(data, 0, 0, this.pos);
+    this.pos = 0;
     return data;
   }
 }
