@@ -94,7 +94,8 @@ export const settings: Record<string, Setting> = {
   "engine.batchRows": { env: ["SLUICE_BATCH_ROWS"], default: 5_000, ...int(1, 1_000_000), doc: "records per pipeline batch (a cancel checkpoint)" },
   "engine.redshiftBatchRows": { env: ["SLUICE_REDSHIFT_BATCH_ROWS"], default: 10_000, ...int(1, 1_000_000), doc: "rows per committed Redshift/PostgreSQL batch" },
   "engine.sourceParallelism": { env: ["SLUICE_SOURCE_PARALLELISM"], default: 4, ...int(1, 64), doc: "source objects read at once" },
-  "engine.parseThreads": { env: ["SLUICE_PARSE_THREADS"], default: 2, ...int(0, 64), doc: "threads per run transcoding a large CSV object on the fast path (0 or 1: the run's own thread)" },
+  // 1: on 2 cores a pool measured slower than the run's thread alone (docs/architecture.md, the fast path).
+  "engine.parseThreads": { env: ["SLUICE_PARSE_THREADS"], default: 1, ...int(0, 64), doc: "threads per run transcoding a large CSV object on the fast path (0 or 1: the run's own thread)" },
   "engine.runNice": { env: ["SLUICE_RUN_NICE"], default: 10, ...int(0, 19), doc: "CPU priority of run threads (Linux nice; 0: same as the API's)" },
   "engine.runHeapMb": { env: ["SLUICE_RUN_HEAP_MB"], default: 256, ...int(32, 65_536), doc: "heap limit of one run's thread (MB); a run that needs more ends Error" },
   "limits.maxFlowsPerAccount": { env: ["SLUICE_MAX_FLOWS"], default: 1_000, ...int(1, 1_000_000), doc: "flows per account" },
