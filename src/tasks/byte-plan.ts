@@ -5,6 +5,7 @@
  * Arithmetic, conversions that change a string, or partitions; anything else runs on rows of values.
  */
 import type { FieldValue } from "../connectors/types.ts";
+import { type MaskSpec, maskSpecOf } from "./mask-truncate.ts";
 import { outputColumns } from "./plan.ts";
 import type { TaskSpec } from "./spec.ts";
 import { keepsStrings } from "./values.ts";
@@ -15,6 +16,8 @@ export interface ByteColumn {
   source: number;
   /** Mask/Truncate steps on the column, in task order; undefined: the bytes pass through. */
   transform: ((v: FieldValue) => FieldValue) | undefined;
+  /** When the column's only step is a Mask: what it does (the transcoder masks ASCII bytes itself). */
+  mask: MaskSpec | undefined;
 }
 
 export interface BytePlan {
@@ -66,7 +69,8 @@ export function buildBytePlan(spec: TaskSpec, fields: readonly string[]): BytePl
         : fns.length === 1
           ? fns[0]!
           : (v: FieldValue) => fns.reduce((acc, fn) => fn(acc), v);
-    return { name: c.name, source: c.slot < width ? c.slot : -1, transform };
+    const mask = fns?.length === 1 ? maskSpecOf(fns[0]!) : undefined;
+    return { name: c.name, source: c.slot < width ? c.slot : -1, transform, mask };
   });
   return { fields: columns.map((c) => c.name), columns };
 }

@@ -29,6 +29,22 @@ function maskChars(chars: string[], from: number, to: number, mask: string): str
   return chars.join("");
 }
 
+/** What a Mask converter does, for the byte transcoder, which masks ASCII values without decoding them. */
+export interface MaskSpec {
+  operator: MaskOperator;
+  /** MASK_LENGTH (0 for MASK_ALL). */
+  n: number;
+  /** The one mask character. */
+  mask: string;
+}
+
+const masks_ = new WeakMap<Converter, MaskSpec>();
+
+/** The Mask a converter made by compileMask applies; undefined for any other converter. */
+export function maskSpecOf(fn: Converter): MaskSpec | undefined {
+  return masks_.get(fn);
+}
+
 export function compileMask(at: IndexedTask, operator: MaskOperator): TransformStep[] {
   const mask = prop(at, "MASK_VALUE") ?? "*";
   if ([...mask].length !== 1)
@@ -66,6 +82,7 @@ export function compileMask(at: IndexedTask, operator: MaskOperator): TransformS
     if (v === null || v === undefined) return null;
     return fn(typeof v === "string" ? v : String(v));
   };
+  masks_.set(convert, { operator, n, mask });
   return sourceFieldsAtLeast(at, 1).map((field) => ({ field, fn: convert }));
 }
 

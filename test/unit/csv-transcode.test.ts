@@ -154,6 +154,21 @@ const TASK_LISTS: Record<string, Task[]> = {
     },
     { taskType: "Map_all", sourceFields: [], connectorOperator: { S3: "NO_OP" } },
   ],
+  "Mask FIRST_N and MASK_ALL (a non-ASCII mask), on bytes where the value is ASCII": [
+    {
+      taskType: "Mask",
+      sourceFields: ["c0"],
+      connectorOperator: { S3: "MASK_FIRST_N" },
+      taskProperties: { MASK_LENGTH: "3", MASK_VALUE: "#" },
+    },
+    {
+      taskType: "Mask",
+      sourceFields: ["c3"],
+      connectorOperator: { S3: "MASK_ALL" },
+      taskProperties: { MASK_VALUE: "é" },
+    },
+    { taskType: "Map_all", sourceFields: [], connectorOperator: { S3: "NO_OP" } },
+  ],
   "one column": [map("c1")],
 };
 

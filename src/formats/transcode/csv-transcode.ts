@@ -59,6 +59,14 @@ export function csvTranscoder(
   const sources = Int32Array.from(columns, (c) => c.source);
   const transforms = columns.map((c) => c.transform);
   const anyTransform = transforms.some((t) => t !== undefined);
+  // Masks the format can apply to bytes: a mask character that needs no escaping in it.
+  const masks = columns.map((c) => {
+    const m = c.mask;
+    if (!m || !emit.masked) return undefined;
+    const code = m.mask.codePointAt(0)!;
+    if (code < 0x21 || code === 0x22 || code === 0x5c || code === 0x7f) return undefined;
+    return { operator: m.operator, n: m.n, bytes: Buffer.from(m.mask) };
+  });
   // JSON lines: each column's key with its separator ({"a": ,"b": …), written before the value.
   const keys = columns.map((c, i) => Buffer.from(`${i === 0 ? "{" : ","}${JSON.stringify(c.name)}:`));
   const jsonl = format === "jsonl";
@@ -191,8 +199,20 @@ export function csvTranscoder(
         const f = sources[k]!;
         const t = anyTransform ? transforms[k] : undefined;
         if (t !== undefined || f < 0) {
-          const v: FieldValue = f < 0 ? null : fieldText(src, starts[f]!, ends[f]!, quoted[f] === 1);
-          emit.value(out, t === undefined ? v : t(v));
+          const m = masks[k];
+          const s = starts[f]!;
+          const e = ends[f]!;
+          if (m !== undefined && f >= 0 && plainAscii(src, s, e)) {
+            // One character per byte: the Mask's lengths count bytes here.
+            const len = e - s;
+            const head =
+              m.operator === "MASK_ALL" ? len : m.operator === "MASK_FIRST_N" ? Math.min(m.n, len) : 0;
+            const tail = m.operator === "MASK_LAST_N" ? Math.min(m.n, len) : 0;
+            emit.masked!(out, src, s, e, head, tail, m.bytes);
+          } else {
+            const v: FieldValue = f < 0 ? null : fieldText(src, s, e, quoted[f] === 1);
+            emit.value(out, t === undefined ? v : t(v));
+          }
         } else emit.raw(out, src, starts[f]!, ends[f]!, quoted[f] === 1);
       }
       if (quoteLoneEmpty && out.pos === lineStart) out.putString('""');
@@ -203,6 +223,15 @@ export function csvTranscoder(
     }
     return { data: out.take(), records, longestRecord: longest };
   };
+}
+
+/** Every byte ASCII and none a quote (so a quoted field holds no `""`): characters are bytes. */
+function plainAscii(src: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = src[i]!;
+    if (c >= 0x80 || c === QUOTE) return false;
+  }
+  return true;
 }
 
 /** A field's text, its `""` escapes undone. */

@@ -22,44 +22,81 @@ export interface FieldEmitter {
   raw(out: OutBuffer, src: Uint8Array, s: number, e: number, quoted: boolean): void;
   /** A value a task computed (or null for a missing field). */
   value(out: OutBuffer, v: FieldValue): void;
+  /**
+   * An ASCII field without quotes inside, masked: `head` mask characters, the bytes in between, `tail`
+   * mask characters (Mask on bytes: one character per byte). Formats that decide quoting from the
+   * whole value (CSV) don't have it; their Masks go through value().
+   */
+  masked?(
+    out: OutBuffer,
+    src: Uint8Array,
+    s: number,
+    e: number,
+    head: number,
+    tail: number,
+    mask: Buffer,
+  ): void;
+}
+
+function putMask(out: OutBuffer, mask: Buffer, count: number): void {
+  out.ensure(mask.length * count);
+  for (let k = 0; k < count; k++) {
+    for (let j = 0; j < mask.length; j++) out.buf[out.pos++] = mask[j]!;
+  }
 }
 
 /** JSON string contents, as JSON.stringify escapes them (valid UTF-8 holds no lone surrogate). */
+function jsonBody(out: OutBuffer, src: Uint8Array, s: number, e: number, quoted: boolean): void {
+  out.ensure((e - s) * 6);
+  const b = out.buf;
+  let o = out.pos;
+  for (let i = s; i < e; i++) {
+    const c = src[i]!;
+    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+      b[o++] = c;
+      continue;
+    }
+    b[o++] = BACKSLASH;
+    if (c === QUOTE) {
+      b[o++] = QUOTE;
+      if (quoted) i++; // the second quote of a `""` pair
+    } else if (c === BACKSLASH) b[o++] = BACKSLASH;
+    else if (c === LF) b[o++] = 0x6e;
+    else if (c === CR) b[o++] = 0x72;
+    else if (c === TAB) b[o++] = 0x74;
+    else if (c === 0x08) b[o++] = 0x62;
+    else if (c === 0x0c) b[o++] = 0x66;
+    else {
+      b[o++] = 0x75;
+      b[o++] = 0x30;
+      b[o++] = 0x30;
+      b[o++] = HEX.charCodeAt(c >> 4);
+      b[o++] = HEX.charCodeAt(c & 15);
+    }
+  }
+  out.pos = o;
+}
+
+function putByte(out: OutBuffer, c: number): void {
+  out.ensure(1);
+  out.buf[out.pos++] = c;
+}
+
 const jsonl: FieldEmitter = {
   raw(out, src, s, e, quoted) {
-    out.ensure((e - s) * 6 + 2);
-    const b = out.buf;
-    let o = out.pos;
-    b[o++] = QUOTE;
-    for (let i = s; i < e; i++) {
-      const c = src[i]!;
-      if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
-        b[o++] = c;
-        continue;
-      }
-      b[o++] = BACKSLASH;
-      if (c === QUOTE) {
-        b[o++] = QUOTE;
-        if (quoted) i++; // the second quote of a `""` pair
-      } else if (c === BACKSLASH) b[o++] = BACKSLASH;
-      else if (c === LF) b[o++] = 0x6e;
-      else if (c === CR) b[o++] = 0x72;
-      else if (c === TAB) b[o++] = 0x74;
-      else if (c === 0x08) b[o++] = 0x62;
-      else if (c === 0x0c) b[o++] = 0x66;
-      else {
-        b[o++] = 0x75;
-        b[o++] = 0x30;
-        b[o++] = 0x30;
-        b[o++] = HEX.charCodeAt(c >> 4);
-        b[o++] = HEX.charCodeAt(c & 15);
-      }
-    }
-    b[o++] = QUOTE;
-    out.pos = o;
+    putByte(out, QUOTE);
+    jsonBody(out, src, s, e, quoted);
+    putByte(out, QUOTE);
   },
   value(out, v) {
     out.putString(JSON.stringify(v));
+  },
+  masked(out, src, s, e, head, tail, mask) {
+    putByte(out, QUOTE);
+    putMask(out, mask, head);
+    jsonBody(out, src, s + head, e - tail, false);
+    putMask(out, mask, tail);
+    putByte(out, QUOTE);
   },
 };
 
@@ -171,6 +208,11 @@ const copyText: FieldEmitter = {
     }
     const t = typeof v === "string" ? v : String(v);
     out.putString(t.replace(copyEscapes, (c) => copyEscaped[c]!));
+  },
+  masked(out, src, s, e, head, tail, mask) {
+    putMask(out, mask, head);
+    copyText.raw(out, src, s + head, e - tail, false);
+    putMask(out, mask, tail);
   },
 };
 
