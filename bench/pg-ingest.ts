@@ -11,6 +11,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { copyText } from "../src/connectors/redshift/copy-batch.ts";
@@ -22,19 +23,10 @@ import { connectorContext } from "../test/helpers/connector-context.ts";
 import { writeCsv } from "../test/helpers/flows.ts";
 import { PG_URL } from "../test/helpers/server.ts";
 import { psqlCopy } from "./baselines.ts";
+import { toDomainTasks } from "./fast-path-stages.ts";
 import { freshTable, maskedCopyTasks } from "./fixture.ts";
 import { fmtMs, median } from "./stats.ts";
-import { toDomainTasks } from "./time-breakdown.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    rows: { type: "string", default: "1000000" },
-    reps: { type: "string", default: "3" },
-    batch: { type: "string", default: "10000" },
-    conns: { type: "string", default: "2" },
-    piece: { type: "string", default: "10000" },
-  },
-});
 const list = (s: string) => s.split(",").map(Number);
 
 /** The file's rows after figure 1's tasks, as COPY text in pieces of `piece` records. */
@@ -98,7 +90,7 @@ async function auxPids(): Promise<number[]> {
  * runs on this machine), sampled every 20 ms until they exit, and of PostgreSQL's writers meanwhile — a loaded machine stretches wall times,
  * not these; and this process's own CPU with its children's (psql).
  */
-async function measure(
+export async function measure(
   appName: string,
   fn: () => Promise<unknown>,
 ): Promise<{ ms: number; pgMs: number; ownMs: number }> {
@@ -136,8 +128,11 @@ async function measure(
   return { ms, pgMs, ownMs: (await cpuMs("self", true)) - own0 };
 }
 
-/** Time to write every piece through writeEncoded and finish (every batch committed). */
-async function loadEncoded(
+/**
+ * Time to write every piece through writeEncoded and finish (every batch committed); figure 1's
+ * breakdown (time-breakdown.ts) times the load side with it too.
+ */
+export async function loadEncoded(
   pieces: EncodedRecords[],
   table: string,
   dataDir: string,
@@ -175,6 +170,15 @@ async function loadEncoded(
 }
 
 async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      rows: { type: "string", default: "1000000" },
+      reps: { type: "string", default: "3" },
+      batch: { type: "string", default: "10000" },
+      conns: { type: "string", default: "2" },
+      piece: { type: "string", default: "10000" },
+    },
+  });
   const rows = Number(args.rows);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-ingest-"));
   try {
@@ -221,4 +225,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// A script when run, a module when figure 1 imports it.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,7 +1,7 @@
 /**
  * Figure 1: S3 CSV → PostgreSQL (Redshift connector) through a Filter + Map + Mask flow, timed from
  * StartFlow to Successful as a client sees it, versus psql's \copy of the same file into the same
- * table shape.
+ * table shape; the notes say where the time goes (time-breakdown.ts).
  */
 import { createPgProfile } from "../test/helpers/flows.ts";
 import type { TestServer } from "../test/helpers/server.ts";
@@ -9,7 +9,7 @@ import { psqlCopy } from "./baselines.ts";
 import { createS3ToPgFlow, freshTable, maskedCopyTasks, runToEnd } from "./fixture.ts";
 import type { FigureResult } from "./report.ts";
 import { fmtCount, fmtMs, median, progress } from "./stats.ts";
-import { timeStages } from "./time-breakdown.ts";
+import { breakdownNotes, timeStages } from "./time-breakdown.ts";
 
 export interface ThroughputInput {
   server: TestServer;
@@ -62,26 +62,8 @@ export async function benchPgThroughput(input: ThroughputInput): Promise<FigureR
   const p = median(psqlMs);
   const ratio = s / p;
   const stages = await timeStages(input.csvFile);
-  const stageSum = stages.parseMs + stages.tasksMs + stages.encodeMs + stages.copyMs;
-  const notes = [
-    `Where the time goes (one pass, same process, Sluice's own modules): CSV parse ${fmtMs(stages.parseMs)}, ` +
-      `tasks ${fmtMs(stages.tasksMs)}, COPY text-format encoding ${fmtMs(stages.encodeMs)}, ` +
-      `COPY batches of 10,000 rows over two connections ${fmtMs(stages.copyMs)} — sum ${fmtMs(stageSum)} against ` +
-      `a run of ${fmtMs(s)} (${fmtMs(median(pullMs))} between the run's dataPullStartTime and dataPullEndTime).`,
-    "How a run overlaps them: the run's thread parses, runs the tasks and encodes every 1,000 rows into a Buffer of " +
-      "COPY text as they arrive (the rows die young: garbage collection had been a third to a half of the thread's time); " +
-      "full batches load in the background over two connections, so one batch's COMMIT (a WAL flush) overlaps the " +
-      "next batch's COPY, and progress is checkpointed without the pipeline waiting for the main thread (it used to " +
-      "wait for a round trip and a store write after every batch). The COPY format is text: measured against CSV " +
-      "and binary, it is the cheapest to encode in Node, and the run's thread is the bottleneck.",
-    "What remains between Sluice and psql: psql sends the file's bytes untouched in one transaction, while Sluice " +
-      "parses every field, applies the tasks (the Mask changes a column, so the bytes can't be passed through) and " +
-      "encodes again, on one thread, while PostgreSQL's COPY takes the other core; and 100 transactions cost more " +
-      "than one (a side measurement on this machine, loaded: the file's raw bytes in 10,000-row transactions took " +
-      "1.8–2.0× psql's time over one connection and 1.35× over two). Parsing on a second thread would take the " +
-      "core PostgreSQL's ingest uses. Run threads run at SLUICE_RUN_NICE (default 10) below the server, so on a " +
-      "busy machine they yield to other work first.",
-  ];
+  if (stages.records !== rows) throw new Error(`stage timing saw ${stages.records} rows`);
+  const notes = breakdownNotes(stages, s, median(pullMs));
   return {
     id: "pg",
     title: `1. S3 CSV → PostgreSQL, ${fmtCount(rows)} rows (Filter + Map ×10 + Mask)`,

@@ -11,8 +11,8 @@ import { csvToJsonLines, duckdbCopy } from "./baselines.ts";
 import { runToEnd } from "./fixture.ts";
 import type { ThroughputInput } from "./pg-throughput.ts";
 import type { FigureResult, TableRow } from "./report.ts";
-import { timeS3Stages } from "./s3-breakdown.ts";
-import { fmtCount, fmtMs, fmtRatio, median, progress } from "./stats.ts";
+import { s3BreakdownNotes, timeS3Stages } from "./s3-breakdown.ts";
+import { fmtCount, fmtMs, median, progress } from "./stats.ts";
 
 type Format = "JSON" | "PARQUET";
 const TARGET: Record<Format, number> = { JSON: 1.5, PARQUET: 2 };
@@ -59,29 +59,7 @@ export async function benchS3Throughput(input: ThroughputInput): Promise<FigureR
         ? { target: `≤ ${SIZE_TARGET}×`, meets: r.sluiceBytes / r.duckdbBytes <= SIZE_TARGET }
         : {}),
     });
-    const st = r.stages;
-    const stages =
-      format === "JSON"
-        ? `JSON lines encoding ${fmtMs(st.encodeMs + st.closeMs)}`
-        : `staging the rows as CSV text for DuckDB ${fmtMs(st.encodeMs)}, DuckDB's COPY to Parquet and ` +
-          `reading the file back ${fmtMs(st.closeMs)}`;
-    const sum = st.parseMs + st.tasksMs + st.encodeMs + st.closeMs;
-    notes.push(
-      `Where the time goes, → ${label} (one pass, same process, Sluice's own modules): CSV parse ` +
-        `${fmtMs(st.parseMs)}, tasks ${fmtMs(st.tasksMs)}, ${stages} — sum ${fmtMs(sum)} against a run ` +
-        `of ${fmtMs(r.sluiceMs)}; the rest is reading the object and uploading the parts through the S3 ` +
-        "API, the run's bookkeeping, and the 50 ms polling of the client. Spread over " +
-        `${r.ratios.length} rep(s): ratio ${r.ratios.map(fmtRatio).join(", ")}. ` +
-        (format === "JSON"
-          ? "DuckDB parses and serialises on both cores in C++; Sluice parses, runs the tasks and encodes on " +
-            "the run's one thread (a string per batch, JSON.stringify only for strings that need escaping), " +
-            "so the bar is about what one core can do; the CSV parse alone is most of DuckDB's whole time."
-          : "Sluice's Parquet is written by DuckDB too (in a child process, from the temp CSV file, with " +
-            "explicit VARCHAR columns), so the writer is no longer the gap: what remains is Sluice's own " +
-            "CSV parse and tasks on one thread, the CSV text it stages (DuckDB parses it again), and the " +
-            "COPY at the end of the object, which starts only once the last batch is in; DuckDB's baseline " +
-            "reads the source once on two threads."),
-    );
+    notes.push(s3BreakdownNotes(r.stages, format, { label, ...r }));
   }
   return {
     id: "s3",
@@ -156,7 +134,7 @@ async function benchFormat(input: ThroughputInput, format: Format) {
   }
   const ratios = sluice.map((s, i) => s / duckdb[i]!);
   const stages = await timeS3Stages(input.csvFile, format);
-  if (stages.rows !== input.rows) throw new Error(`stage timing saw ${stages.rows} rows`);
+  if (stages.records !== input.rows) throw new Error(`stage timing saw ${stages.records} rows`);
   return {
     sluiceRuns: sluice,
     duckdbRuns: duckdb,
