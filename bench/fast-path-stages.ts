@@ -8,6 +8,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Task as SdkTask } from "@aws-sdk/client-appflow";
+import { settings } from "../src/config.ts";
 import type { EncodedFormat, EncodedRecords } from "../src/connectors/types.ts";
 import type { Task } from "../src/domain/flow.ts";
 import { ChunkPool } from "../src/engine/chunk-pool.ts";
@@ -30,7 +31,9 @@ export interface SourceStages {
   /** Every chunk transcoded on this thread: CPU time (user + system) and wall time. */
   inlineCpuMs: number;
   inlineWallMs: number;
+  /** Threads of the pool timed; `runThreads`: SLUICE_PARSE_THREADS, what a run uses. */
   threads: number;
+  runThreads: number;
   /** Whether a run transcodes this file on the pool (threads > 1 and an object of 8 MiB or more). */
   pooled: boolean;
   /** The pool's start: bundling the job module and starting the threads, up to the first result. */
@@ -50,10 +53,11 @@ export interface SourceResult {
   encoded: EncodedRecords[];
 }
 
-/** Parse threads a run uses: SLUICE_PARSE_THREADS as config.ts reads it (default 2). */
+/** Parse threads a run uses: SLUICE_PARSE_THREADS, or config.ts's default. */
 export function parseThreads(): number {
-  const n = Number(process.env.SLUICE_PARSE_THREADS ?? 2);
-  return Number.isInteger(n) && n >= 0 ? n : 2;
+  const dflt = Number(settings["engine.parseThreads"]?.default ?? 1);
+  const n = Number(process.env.SLUICE_PARSE_THREADS ?? dflt);
+  return Number.isInteger(n) && n >= 0 ? n : dflt;
 }
 
 /** This process's CPU so far (every thread; not child processes), ms. */
@@ -66,8 +70,10 @@ export async function timeSourceStages(
   csvFile: string,
   sdkTasks: SdkTask[],
   format: EncodedFormat,
-  threads = parseThreads(),
+  runThreads = parseThreads(),
 ): Promise<SourceResult> {
+  // The pool is timed even when runs don't use one (SLUICE_PARSE_THREADS ≤ 1), with 2 threads, to compare.
+  const threads = runThreads > 1 ? runThreads : 2;
   const tasks = toDomainTasks(sdkTasks);
   let header: string[] | undefined;
   const bodies: { data: Buffer; sourceBytes: number }[] = [];
@@ -151,7 +157,8 @@ export async function timeSourceStages(
     inlineCpuMs,
     inlineWallMs,
     threads,
-    pooled: threads > 1 && statSync(csvFile).size >= MIN_POOL_BYTES,
+    runThreads,
+    pooled: runThreads > 1 && statSync(csvFile).size >= MIN_POOL_BYTES,
     poolStartMs,
     poolWallMs,
     poolCpuMs,
@@ -167,7 +174,11 @@ export function describeSource(st: SourceStages, into: string): string {
     st.threads > 1
       ? `; over a pool of ${st.threads} threads ${fmtMs(st.poolWallMs)} (${fmtMs(st.poolCpuMs)} of CPU in all ` +
         `threads), after ${fmtMs(st.poolStartMs)} for the pool to start and return its first chunk` +
-        (st.pooled ? "" : " (a run doesn't use it here: the object is under 8 MiB)")
+        (st.pooled
+          ? ""
+          : st.runThreads <= 1
+            ? ` (a run doesn't use one: SLUICE_PARSE_THREADS is ${st.runThreads})`
+            : " (a run doesn't use it here: the object is under 8 MiB)")
       : "";
   return (
     `reading the file and cutting it at record boundaries into ${st.chunks} chunks of ~512 KiB ` +
@@ -176,13 +187,32 @@ export function describeSource(st: SourceStages, into: string): string {
   );
 }
 
-/** How a run's thread moves the chunks, pooled or not. */
-export const handOff = (st: SourceStages) =>
+/** How a run's thread moves the chunks, pooled or not; `then` is what happens to the results. */
+export const handOff = (st: SourceStages, then: string) =>
   st.pooled
     ? `the run's thread reads and cuts the object and hands the chunks to ${st.threads} pool threads (at most ` +
-      `${st.threads + 1} in flight); the results come back in order`
-    : "the run's thread reads, cuts and transcodes the object itself (under 8 MiB, or SLUICE_PARSE_THREADS ≤ 1), " +
-      "chunk by chunk";
+      `${st.threads + 1} in flight); in order, the results ${then}`
+    : `the run's thread reads, cuts and transcodes the object itself, chunk by chunk; the results ${then}`;
+
+/**
+ * The stages a run overlaps: with a pool, reading, transcoding and `rest` apart; without one, reading
+ * and transcoding are the run thread's in turn (and `rest` too, when `restOnRunThread`).
+ */
+export function overlapped(
+  st: SourceStages,
+  rest: { name: string; ms: number },
+  restOnRunThread: boolean,
+): { name: string; ms: number }[] {
+  if (st.pooled)
+    return [
+      { name: "reading and cutting", ms: st.chunkMs },
+      { name: "transcoding", ms: st.poolWallMs },
+      rest,
+    ];
+  const own = st.chunkMs + st.inlineWallMs + (restOnRunThread ? rest.ms : 0);
+  const name = `run's thread (reading, cutting, transcoding${restOnRunThread ? `, ${rest.name}` : ""})`;
+  return restOnRunThread ? [{ name, ms: own }] : [{ name, ms: own }, rest];
+}
 
 /** The transcoding stage as a run does it: the pool's wall time when it uses one, else one thread's. */
 export const transcodeMs = (st: SourceStages) => (st.pooled ? st.poolWallMs : st.inlineWallMs);

@@ -19,6 +19,7 @@ import {
   cpuMs,
   describeSource,
   handOff,
+  overlapped,
   type SourceStages,
   sourceCpuMs,
   timeSourceStages,
@@ -81,27 +82,29 @@ export interface FormatRun {
 export function s3BreakdownNotes(st: S3Breakdown, format: OutputFileType, r: FormatRun): string {
   const parquet = format === "PARQUET";
   const into = parquet ? "the CSV text DuckDB is given" : "JSON lines";
-  const stages = [
-    { name: "reading and cutting", ms: st.chunkMs },
-    { name: "transcoding", ms: transcodeMs(st) },
+  // The destination's appends run on the run's thread, between chunks.
+  const stages = overlapped(
+    st,
     { name: parquet ? "staging" : "appending and uploading", ms: st.writeMs },
-  ];
+    true,
+  );
   const longest = stages.reduce((a, b) => (b.ms > a.ms ? b : a));
   const cpu = sourceCpuMs(st) + st.writeCpuMs;
-  const overlapped = Math.max(longest.ms, cpu / cores());
-  const bound = overlapped + st.closeMs;
+  const overlapMs = Math.max(longest.ms, cpu / cores());
+  const bound = overlapMs + st.closeMs;
   const destination = parquet
     ? `appending that text to the staging file ${fmtMs(st.writeMs)}, then at the object's end DuckDB's COPY ` +
       `of it to Parquet (in its own process) and the file into the upload ${fmtMs(st.closeMs)}`
     : `the JSON lines encoder's appends and the local store's multipart part uploads as parts fill ` +
       `${fmtMs(st.writeMs)}, the last part and the completion ${fmtMs(st.closeMs)}`;
   const overlap =
-    `How a run overlaps them: ${handOff(st)} and are written while the next chunks transcode. So those ` +
-    `stages overlap, bounded by the longest alone — the ${longest.name}, ${fmtMs(longest.ms)} — or by the ` +
-    `CPU they need, ${fmtMs(cpu)}, over ${cores()} cores: at least ${fmtMs(cpu / cores())}. The object's ` +
+    `How a run overlaps them: ${handOff(st, "are written")}${st.pooled ? " while the next chunks transcode" : ""}. So those ` +
+    `stages take at least the longest of what runs at once — the ${longest.name}, ${fmtMs(longest.ms)} — ` +
+    `or the CPU they need, ${fmtMs(cpu)}, over ${cores()} cores: at least ${fmtMs(cpu / cores())}. The object's ` +
     `end (${parquet ? "DuckDB's COPY" : "the last part and the completion"}, ${fmtMs(st.closeMs)}) comes ` +
     `only after the last chunk: ${fmtMs(bound)} in all, against the run's ${fmtMs(r.sluiceMs)} ` +
-    `(${fmtRatio(r.sluiceMs / bound)} that). The stages were timed alone; the rest is not broken down here ` +
+    `(${fmtRatio(r.sluiceMs / bound)} that). The stages were timed alone on a shared machine, so the ` +
+    "estimate can miss either way; the rest is not broken down here " +
     "(the stages contending for the cores at once, the run threads' lower priority on a busy machine, the " +
     "run's start and bookkeeping, the client's 50 ms polling).";
   const remains = parquet
@@ -111,7 +114,7 @@ export function s3BreakdownNotes(st: S3Breakdown, format: OutputFileType, r: For
       "Sluice first transcodes the source into text that DuckDB then parses again, and can't start the " +
       "COPY before the last record is staged."
     : "What remains between Sluice and DuckDB: DuckDB reads and writes in C++ on both cores, timed around " +
-      `the COPY alone; Sluice's source side alone (cutting and transcoding on the pool) takes ` +
+      `the COPY alone; Sluice's source side alone (cutting and transcoding${st.pooled ? " on the pool" : ", on the run's thread"}) takes ` +
       `${fmtMs(st.chunkMs + transcodeMs(st))}, ${fmtRatio((st.chunkMs + transcodeMs(st)) / r.duckdbMs)} ` +
       `DuckDB's whole time, and ${fmtMs(sourceCpuMs(st))} of CPU.`;
   return (

@@ -12,10 +12,10 @@ import {
   cores,
   describeSource,
   handOff,
+  overlapped,
   type SourceStages,
   sourceCpuMs,
   timeSourceStages,
-  transcodeMs,
 } from "./fast-path-stages.ts";
 import { freshTable, maskedCopyTasks } from "./fixture.ts";
 import { loadEncoded, measure } from "./pg-ingest.ts";
@@ -63,11 +63,7 @@ export async function timeStages(csvFile: string): Promise<Breakdown> {
 /** Figure 1's notes on where the time goes; `runMs` and `pullMs` are the figure's medians. */
 export function breakdownNotes(st: Breakdown, runMs: number, pullMs: number): string[] {
   const batches = Math.ceil(st.records / st.batchRows);
-  const stages = [
-    { name: "reading and cutting", ms: st.chunkMs },
-    { name: "transcoding", ms: transcodeMs(st) },
-    { name: "load", ms: st.loadMs },
-  ];
+  const stages = overlapped(st, { name: "load", ms: st.loadMs }, false);
   const longest = stages.reduce((a, b) => (b.ms > a.ms ? b : a));
   const cpu = sourceCpuMs(st) + st.loadPgCpuMs + st.loadOwnCpuMs;
   const bound = Math.max(longest.ms, cpu / cores());
@@ -81,14 +77,14 @@ export function breakdownNotes(st: Breakdown, runMs: number, pullMs: number): st
       `${fmtMs(st.loadPgCpuMs)} of CPU in PostgreSQL's backends and writers and ${fmtMs(st.loadOwnCpuMs)} in ` +
       `this process. The run: ${fmtMs(runMs)} (${fmtMs(pullMs)} between its dataPullStartTime and ` +
       "dataPullEndTime).",
-    `How a run overlaps them: ${handOff(st)} to writeEncoded, whose full batches load in the background ` +
-      "over the connections while the next chunks transcode. So the stages overlap, " +
-      `and the run is bounded by the longest alone — the ${longest.name}, ${fmtMs(longest.ms)} — or by the ` +
+    `How a run overlaps them: ${handOff(st, "go to writeEncoded")}, whose full batches load in the ` +
+      "background over the connections while the next chunks transcode. So a run takes at least the " +
+      `longest of what runs at once — the ${longest.name}, ${fmtMs(longest.ms)} — or the ` +
       `CPU they need, ${fmtMs(cpu)} (source side ${fmtMs(sourceCpuMs(st))}, PostgreSQL ` +
       `${fmtMs(st.loadPgCpuMs)}, sending ${fmtMs(st.loadOwnCpuMs)}), spread over ${cores()} cores: at least ` +
-      `${fmtMs(cpu / cores())}. The larger, ${fmtMs(bound)}, against the run's pull of ${fmtMs(pullMs)} ` +
-      `(${fmtRatio(pullMs / bound)} that). The stages were timed alone; what a run spends beyond that bound ` +
-      "is not broken down here (the stages contending for the cores at once, the run threads' lower priority " +
+      `${fmtMs(cpu / cores())}. The larger, ${fmtMs(bound)}, is the estimate, against the run's pull of ${fmtMs(pullMs)} ` +
+      `(${fmtRatio(pullMs / bound)} that). The stages were timed alone on a shared machine, so the estimate ` +
+      "can miss either way; what a run spends beyond it is not broken down here (the stages contending for the cores at once, the run threads' lower priority " +
       `on a busy machine); the run's ${fmtMs(runMs)} adds its start, bookkeeping and the client's 50 ms polling.`,
     "What remains between Sluice and psql: the load side alone, timed back to back with psql's \\copy of " +
       `the file, took ${fmtMs(st.loadMs)} against ${fmtMs(st.psqlMs)} (${fmtRatio(st.loadMs / st.psqlMs)}), ` +
