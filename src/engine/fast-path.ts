@@ -51,6 +51,7 @@ export function fastPath(
   if (!format || !writer.writeEncoded || !objects || !tasks.byteEligible) return undefined;
   const threads = Math.max(0, env.parseThreads ?? 0);
   const maxRecordBytes = (env.s3.maxRecordMb ?? DEFAULT_MAX_RECORD_MB) * MB;
+  const batchRows = Math.max(1, env.batchRows);
   let used = 1;
   return {
     get threads() {
@@ -65,7 +66,7 @@ export function fastPath(
             pool = new ChunkPool({ module: new URL("./transcode-job.ts", import.meta.url), threads });
             used = threads;
           }
-          yield* objectChunks(object, tasks, taskList, format, maxRecordBytes, pool, signal);
+          yield* objectChunks(object, tasks, taskList, format, maxRecordBytes, batchRows, pool, signal);
         }
       } finally {
         await pool?.close();
@@ -78,6 +79,8 @@ interface Meta {
   /** The destination fields. */
   fields: string[];
   sourceBytes: number;
+  /** The chunk's length (its sourceBytes may also count the header and a BOM). */
+  length: number;
 }
 
 /** One object's records: its header read here, its body transcoded by the pool or inline. */
@@ -87,6 +90,7 @@ async function* objectChunks(
   tasks: Task[],
   format: NonNullable<DestinationWriter["encodedFormat"]>,
   maxRecordBytes: number,
+  batchRows: number,
   pool: ChunkPool<TranscodeJob, TranscodeOutcome> | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<EncodedRecords> {
@@ -95,6 +99,7 @@ async function* objectChunks(
   let destination: string[] = [];
   let recordsBefore = 0;
   const metas: Meta[] = [];
+  const batch: PendingBatch = { parts: [], records: 0, bytes: 0, longest: 0 };
   const pieces = chunkCsv(object.bytes, { targetBytes: CHUNK_BYTES, maxRecordBytes, name });
   // The jobs, in order; each one's meta waits in `metas` for its result.
   async function* jobs(): AsyncGenerator<TranscodeJob> {
@@ -105,7 +110,7 @@ async function* objectChunks(
         continue;
       }
       if (!fields) throw new ConnectorServerError(`CSV ${name}: the object has no header row`);
-      metas.push({ fields: destination, sourceBytes: piece.sourceBytes });
+      metas.push({ fields: destination, sourceBytes: piece.sourceBytes, length: piece.data.length });
       yield { tasks, fields, format, maxRecord: maxRecordBytes, data: piece.data };
     }
   }
@@ -121,15 +126,47 @@ async function* objectChunks(
         kind === "fields" ? `CSV ${name}: row ${row} ${message}` : `CSV ${name}, row ${row}: ${message}`,
       );
     }
-    recordsBefore += outcome.records;
-    yield {
-      fields: meta.fields,
-      data: outcome.data,
-      records: outcome.records,
-      bytes: meta.sourceBytes,
-      longestRecord: outcome.longestRecord,
-    };
+    // Batches of batchRows records from the object's start, as the general reader cuts them: the
+    // cancel checkpoints, and the objects of an S3 destination without aggregation, are the same. A
+    // batch can span chunks: its pieces wait in `batch` until it is full or the object ends.
+    let record = 0;
+    let outFrom = 0;
+    let srcFrom = 0;
+    do {
+      const take = Math.min(outcome.records - record, batchRows - (recordsBefore % batchRows));
+      const last = record + take === outcome.records;
+      const outTo = last ? outcome.data.length : outcome.ends[record + take - 1]!;
+      const srcTo = last ? meta.length : outcome.sourceEnds[record + take - 1]!;
+      batch.parts.push(outFrom === 0 && last ? outcome.data : outcome.data.subarray(outFrom, outTo));
+      batch.records += take;
+      // The header and a BOM count with the chunk's first batch.
+      batch.bytes += srcTo - srcFrom + (srcFrom === 0 ? meta.sourceBytes - meta.length : 0);
+      batch.longest = Math.max(batch.longest, outcome.longestRecord);
+      recordsBefore += take;
+      record += take;
+      outFrom = outTo;
+      srcFrom = srcTo;
+      if (recordsBefore % batchRows === 0 && batch.records > 0) yield takeBatch(batch, meta.fields);
+    } while (record < outcome.records);
   }
+  if (batch.parts.length > 0) yield takeBatch(batch, destination);
+}
+
+interface PendingBatch {
+  parts: Buffer[];
+  records: number;
+  bytes: number;
+  longest: number;
+}
+
+function takeBatch(batch: PendingBatch, fields: string[]): EncodedRecords {
+  const data = batch.parts.length === 1 ? batch.parts[0]! : Buffer.concat(batch.parts);
+  const out = { fields, data, records: batch.records, bytes: batch.bytes, longestRecord: batch.longest };
+  batch.parts = [];
+  batch.records = 0;
+  batch.bytes = 0;
+  batch.longest = 0;
+  return out;
 }
 
 async function* inline(jobs: AsyncIterable<TranscodeJob>): AsyncGenerator<TranscodeOutcome> {

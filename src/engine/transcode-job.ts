@@ -20,7 +20,7 @@ export interface TranscodeJob {
 }
 
 export type TranscodeOutcome =
-  | { data: Buffer; records: number; longestRecord: number }
+  | { data: Buffer; records: number; longestRecord: number; ends: Int32Array; sourceEnds: Int32Array }
   /** A record the general reader would refuse; `record` counts the chunk's records from 1. */
   | { error: { record: number; kind: ChunkRecordError["kind"]; message: string } };
 

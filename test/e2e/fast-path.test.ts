@@ -90,7 +90,13 @@ describe("the fast path: S3 CSV → S3, parallel, serial and general alike", () 
     await serial?.close();
   });
 
-  async function run(server: TestServer, name: string, fileType: string, tasks: Task[]) {
+  async function run(
+    server: TestServer,
+    name: string,
+    fileType: string,
+    tasks: Task[],
+    aggregationType: "SingleFile" | "None" = "SingleFile",
+  ) {
     // A client of its own: the server closes a keep-alive connection idle for 5 s (while the other
     // server runs), and these clients don't retry.
     const client = appflowClient(server.sluice.url);
@@ -108,7 +114,7 @@ describe("the fast path: S3 CSV → S3, parallel, serial and general alike", () 
                 bucketName: "dst",
                 s3OutputFormatConfig: {
                   fileType: fileType as "CSV",
-                  aggregationConfig: { aggregationType: "SingleFile" },
+                  aggregationConfig: { aggregationType },
                 },
               },
             },
@@ -171,6 +177,19 @@ describe("the fast path: S3 CSV → S3, parallel, serial and general alike", () 
       }
     });
   }
+
+  test("aggregation None: an object per batch of SLUICE_BATCH_ROWS records, as on the general path", async () => {
+    const p = await run(parallel, "p-none", "JSON", copyTasks(), "None");
+    const s = await run(serial, "s-none", "JSON", copyTasks(), "None");
+    const g = await run(serial, "g-none", "JSON", [...copyTasks(), validate], "None");
+    // 120,000 + 2 records in batches of 5,000 from each object's start: 24 + 1 objects.
+    assert.equal(p.files.length, 25);
+    const objects = (files: Buffer[]) => files.map((f) => f.toString()).sort();
+    assert.deepEqual(objects(s.files), objects(p.files));
+    assert.deepEqual(objects(g.files), objects(p.files));
+    for (const other of [s, g])
+      assert.equal(other.rec.executionResult?.bytesProcessed, p.rec.executionResult?.bytesProcessed);
+  });
 
   test("a malformed record ends the run Error with the general path's message", async () => {
     const bad = `${input.slice(0, -1)}\n1,2,3\n`;

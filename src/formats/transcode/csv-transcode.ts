@@ -36,6 +36,9 @@ export class ChunkRecordError extends Error {
 
 export interface TranscodedChunk {
   data: Buffer;
+  /** After each record: where it ends in `data`, and in the input chunk (so a chunk can be cut into batches). */
+  ends: Int32Array;
+  sourceEnds: Int32Array;
   records: number;
   longestRecord: number;
 }
@@ -86,6 +89,8 @@ export function csvTranscoder(
     out.ensure(jsonl ? len * 2 + 4096 : len + (len >> 3) + 4096);
     let records = 0;
     let longest = 0;
+    let recordEnds = new Int32Array(Math.max(64, len >> 6));
+    let sourceEnds = new Int32Array(recordEnds.length);
     let pos = 0;
     while (pos < len) {
       const c0 = src[pos]!;
@@ -220,9 +225,28 @@ export function csvTranscoder(
       if (jsonl) out.buf[out.pos++] = 0x7d;
       out.buf[out.pos++] = LF;
       if (out.pos - lineStart > longest) longest = out.pos - lineStart;
+      if (records > recordEnds.length) {
+        recordEnds = grow(recordEnds);
+        sourceEnds = grow(sourceEnds);
+      }
+      recordEnds[records - 1] = out.pos;
+      // A chunk re-encoded from invalid UTF-8 has other offsets: its records end where the input does.
+      sourceEnds[records - 1] = src === input ? Math.min(pos, len) : input.length;
     }
-    return { data: out.take(), records, longestRecord: longest };
+    return {
+      data: out.take(),
+      records,
+      longestRecord: longest,
+      ends: recordEnds.slice(0, records),
+      sourceEnds: sourceEnds.slice(0, records),
+    };
   };
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Every byte ASCII and none a quote (so a quoted field holds no `""`): characters are bytes. */
