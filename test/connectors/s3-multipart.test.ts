@@ -93,7 +93,8 @@ for (const kind of ["local", "s3rver"] as const) {
 
     // s3rver is no model here: it hangs for a minute, then stores the parts it has (S3 answers InvalidPart).
     test("a part never uploaded fails the complete and leaves nothing visible; abort drops the rest", {
-      skip: kind === "s3rver",
+      skip:
+        kind === "s3rver" ? "s3rver stores the parts it has where S3 answers InvalidPart (see above)" : false,
     }, async () => {
       const { u, done } = await upload("gap.bin", [
         [1, part(1)],

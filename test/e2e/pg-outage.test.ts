@@ -102,7 +102,7 @@ test("PostgreSQL terminating a node's connections mid-query does not kill it; it
     // the worker retries through the outage for as long as its lease can be alive.
     const blocked = (like: string) =>
       admin.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE $2",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query ILIKE $2",
         [app, like],
       );
     await waitFor(
