@@ -12,6 +12,7 @@ import { settings } from "../src/config.ts";
 import type { EncodedFormat, EncodedRecords } from "../src/connectors/types.ts";
 import type { Task } from "../src/domain/flow.ts";
 import { ChunkPool } from "../src/engine/chunk-pool.ts";
+import { CHUNK_BYTES, MIN_POOL_BYTES } from "../src/engine/fast-path.ts";
 import transcodeJob, { type TranscodeJob, type TranscodeOutcome } from "../src/engine/transcode-job.ts";
 import { chunkCsv } from "../src/formats/csv-chunker.ts";
 import { DEFAULT_MAX_RECORD_MB, MB } from "../src/formats/record-limit.ts";
@@ -19,8 +20,6 @@ import { compileTasks } from "../src/tasks/index.ts";
 import { fmtMs } from "./stats.ts";
 
 /** fast-path.ts's chunk size and smallest object for a pool (not exported there: a run's choices, not an API). */
-const CHUNK_BYTES = 512 * 1024;
-const MIN_POOL_BYTES = 8 * 1024 * 1024;
 const MAX_RECORD = DEFAULT_MAX_RECORD_MB * MB;
 
 export interface SourceStages {

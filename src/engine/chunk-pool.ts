@@ -22,7 +22,7 @@ export interface ChunkPoolOptions {
   module: URL;
   exportName?: string;
   threads: number;
-  /** Old-space limit of each thread, MB (default 64): a job's working set is about one chunk. */
+  /** Old-space limit of each thread, MB (default 32): a job's working set is about one chunk. */
   heapMb?: number;
 }
 

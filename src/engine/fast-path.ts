@@ -18,6 +18,7 @@ import { ConnectorServerError } from "../domain/errors.ts";
 import type { Task } from "../domain/flow.ts";
 import { chunkCsv } from "../formats/csv-chunker.ts";
 import { CsvRowParser } from "../formats/csv-parse.ts";
+import { checkedHeader } from "../formats/csv-reader.ts";
 import { DEFAULT_MAX_RECORD_MB, MB, recordTooLong } from "../formats/record-limit.ts";
 import type { CompiledTasks } from "../tasks/index.ts";
 import { ChunkPool } from "./chunk-pool.ts";
@@ -27,9 +28,9 @@ import transcodeJob, { type TranscodeJob, type TranscodeOutcome } from "./transc
  * About this many bytes per job: large enough that a job's messaging is noise (~0.2 ms), small for
  * memory (figure 3 of docs/benchmarks.md: 512 KiB chunks peaked ~10 MB below 1 MiB ones).
  */
-const CHUNK_BYTES = 512 * 1024;
+export const CHUNK_BYTES = 512 * 1024;
 /** Objects smaller than this are transcoded in the run's thread: a pool would cost more than it saves. */
-const MIN_POOL_BYTES = 8 * 1024 * 1024;
+export const MIN_POOL_BYTES = 8 * 1024 * 1024;
 
 export interface FastPath {
   /** Threads transcoding (executionResult.numParallelProcesses); 1 when the run's thread does it alone. */
@@ -186,7 +187,5 @@ function headerFields(header: Buffer, name: string): string[] {
     throw new ConnectorServerError(`CSV ${name}, row 1: ${(e as Error).message}`);
   }
   if (!row) throw new ConnectorServerError(`CSV ${name}: the object has no header row`);
-  if (row.some((f) => f === ""))
-    throw new ConnectorServerError(`CSV ${name}: the header row has an empty column name`);
-  return row;
+  return checkedHeader(row, name);
 }

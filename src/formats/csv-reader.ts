@@ -9,6 +9,13 @@ import { ConnectorServerError } from "../domain/errors.ts";
 import { CsvRowParser, CsvSyntaxError, RecordTooLongError } from "./csv-parse.ts";
 import { DEFAULT_MAX_RECORD_MB, MB, recordTooLong } from "./record-limit.ts";
 
+/** A header row's fields, refused when a column name is empty (also the fast path's check). */
+export function checkedHeader(row: string[], name: string): string[] {
+  if (row.some((f) => f === ""))
+    throw new ConnectorServerError(`CSV ${name}: the header row has an empty column name`);
+  return row;
+}
+
 export interface ParsedBatch {
   fields: string[];
   rows: FieldValue[][];
@@ -37,9 +44,7 @@ export async function* readCsv(
   const onRow = (row: string[]): void => {
     rowNo++;
     if (!fields) {
-      if (row.some((f) => f === ""))
-        throw new ConnectorServerError(`CSV ${name}: the header row has an empty column name`);
-      fields = row;
+      fields = checkedHeader(row, name);
       return;
     }
     if (row.length !== fields.length) {
