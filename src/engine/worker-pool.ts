@@ -16,6 +16,7 @@ import type { RunsTable } from "../store/schema.ts";
 import { LocalLease } from "./local-lease.ts";
 import { type ExecutionOutcome, type ExecutorDeps, executeRun } from "./run-executor.ts";
 import { RunHandle, type StopReason } from "./run-handle.ts";
+import { forcedOutcome, logRunEnd, type RunWrites, runWrites } from "./run-records.ts";
 import { retryWhileLeased } from "./store-retry.ts";
 
 export interface WorkerPoolOptions {
@@ -45,7 +46,8 @@ interface ActiveRun {
   counts: RunCounts;
   done: Promise<void>;
   lease: LocalLease;
-  beat?: NodeJS.Timeout;
+  /** Its heartbeats and checkpoints, once the run started. */
+  writes?: RunWrites;
   /** Set by the force: settles once the forced end was written (or failed to be). */
   forcedEnd?: Promise<void>;
 }
@@ -186,27 +188,10 @@ export class WorkerPool {
       if (status !== undefined) lease.renewed(sentAt);
       this.observe(handle, status);
     };
-    // One store write for the run at a time, so they never queue behind each other: a heartbeat due
-    // while another write is in flight is skipped (that write renews the lease as well), and a
-    // checkpoint waits for a heartbeat in flight instead of racing it.
-    let writing: Promise<void> | undefined;
-    const exclusive = (counts?: RunCounts): Promise<void> => {
-      const p = (writing ?? Promise.resolve()).then(() => touch(counts));
-      const mine: Promise<void> = p.then(
-        () => {},
-        () => {},
-      );
-      writing = mine;
-      void mine.then(() => {
-        if (writing === mine) writing = undefined;
-      });
-      return p;
-    };
-    entry.beat = setInterval(() => {
-      if (writing) return;
-      exclusive().catch((err) => this.log.warn({ err, executionId: id }, "heartbeat failed"));
-    }, this.opts.heartbeatMs);
-    entry.beat.unref();
+    const writes = runWrites(touch, this.opts.heartbeatMs, (err) =>
+      this.log.warn({ err, executionId: id }, "heartbeat failed"),
+    );
+    entry.writes = writes;
     // The maximum run time counts from the pipeline's start: a thread may still be loading code when
     // the run is claimed (seconds on a loaded machine), and that is not the run's time. Loading gets
     // LOAD_ALLOWANCE_MS on top, so a thread that never loads still ends its run.
@@ -225,7 +210,7 @@ export class WorkerPool {
         },
         checkpoint: async (counts) => {
           entry.counts = { ...counts };
-          await retryWhileLeased(() => exclusive(counts), leaseUntil, monotonic, handle.hard.signal);
+          await retryWhileLeased(() => writes.write(counts), leaseUntil, monotonic, handle.hard.signal);
         },
       });
       if (handle.forced) {
@@ -253,7 +238,7 @@ export class WorkerPool {
 
   /** No more heartbeats and no local lease deadline: this worker writes nothing more for the run. */
   private stopWrites(entry: ActiveRun): void {
-    clearInterval(entry.beat);
+    entry.writes?.stop();
     entry.lease.dispose();
   }
 
@@ -294,13 +279,7 @@ export class WorkerPool {
         this.store.db,
         handle.executionId,
         this.owner,
-        {
-          status: handle.reason === "cancel" ? "Canceled" : "Error",
-          errorMessage: terminate
-            ? "The flow run did not stop within the grace period and was terminated; it ended with the counts of its last checkpoint, and a write it had in flight may not be counted."
-            : "The flow run did not stop within the grace period and was ended with the counts of its last checkpoint; a write it still had in flight may not be counted.",
-          counts: entry.counts,
-        },
+        forcedOutcome(handle.reason, terminate !== undefined, entry.counts),
         this.deps.now(),
       ).catch((err) => {
         this.log.error(
@@ -321,15 +300,7 @@ export class WorkerPool {
   }
 
   private emitEnd(run: RunsTable): void {
-    const cancelLatencyMs =
-      run.status === "Canceled" && run.cancel_requested_at !== null && run.ended_at !== null
-        ? run.ended_at - run.cancel_requested_at
-        : undefined;
-    const fields = { executionId: run.execution_id, flowName: run.flow_name, status: run.status };
-    // A failed run's line says why, at a level people alert on.
-    if (run.status === "Error")
-      this.log.warn({ ...fields, error: run.error_message }, `run failed: ${run.error_message}`);
-    else this.log.info({ ...fields, cancelLatencyMs }, "run ended");
+    const cancelLatencyMs = logRunEnd(this.log, run);
     for (const l of this.endListeners) l(run, { cancelLatencyMs });
   }
 }
