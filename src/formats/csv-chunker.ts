@@ -9,15 +9,14 @@
  * `"` opens a quoted field only at a field's start (after "," or "\n", or at the start); elsewhere it is
  * a literal character of an unquoted field, which csv-reader accepts (`5" disk`). Inside a quoted field
  * `""` is an escaped quote and any other `"` closes it. Plain quote-count parity would mis-cut on such
- * literal quotes. Syntax the parser rejects (text after a closing quote) isn't checked here: the chunk
- * holding it starts at a true boundary, so its own parse reports it.
+ * literal quotes. Syntax the parser rejects (text after a closing quote, a quoted field the object ends
+ * in) isn't checked here: the chunk holding it starts at a true boundary, so its own parse reports it.
  *
  * Memory: a chunk holds at most targetBytes + maxRecordBytes (+ one input buffer) — everything past the
  * target point until the next boundary is one record, so passing maxRecordBytes there fails the read.
  * The target is clamped to the limit, so a longer record can't hide before the target point either; the
  * exact per-record limit (in characters, as csv-reader counts) is the chunk parser's to apply.
  */
-import { ConnectorServerError } from "../domain/errors.ts";
 import { recordTooLong } from "./record-limit.ts";
 
 const QUOTE = 34;
@@ -153,9 +152,8 @@ export async function* chunkCsv(
     while (ready.length > 0) yield ready.shift()!;
   }
   if (head && head.length > 0) scan(head);
-  if (quoteAtEnd) inQuoted = false; // the closing quote was the last byte
-  if (inQuoted) throw new ConnectorServerError(`CSV ${name}: unterminated quoted field`);
-  // The rest is the last record(s), possibly without a final line break.
+  // The rest is the last record(s), possibly without a final line break. A quoted field still open
+  // here is left to the chunk's parser, which reports it with its row number as csv-reader does.
   const end = Buffer.alloc(0);
   if (inHeader || partsBytes > 0) cut(end, 0, 0);
   if (!yieldedChunk && uncounted > 0) ready.push({ data: end, sourceBytes: uncounted });

@@ -191,40 +191,52 @@ describe("the fast path: S3 CSV → S3, parallel, serial and general alike", () 
       assert.equal(other.rec.executionResult?.bytesProcessed, p.rec.executionResult?.bytesProcessed);
   });
 
-  test("a malformed record ends the run Error with the general path's message", async () => {
-    const bad = `${input.slice(0, -1)}\n1,2,3\n`;
-    const messages: string[] = [];
-    for (const server of [parallel, serial]) {
-      const s = { ...server, client: appflowClient(server.sluice.url) };
-      writeFileSync(join(s.dataDir, "s3", "src", "in", "a.csv"), bad);
-      for (const [name, tasks] of [
-        [`bad-${messages.length}`, copyTasks()],
-        [`bad-g-${messages.length}`, [...copyTasks(), validate]],
-      ] as [string, Task[]][]) {
-        await s.client.send(
-          new CreateFlowCommand({
-            flowName: name,
-            triggerConfig: { triggerType: "OnDemand" },
-            sourceFlowConfig: csvSource("src", "in"),
-            destinationFlowConfigList: [
-              {
-                connectorType: "S3",
-                destinationConnectorProperties: {
-                  S3: { bucketName: "dst", s3OutputFormatConfig: { fileType: "JSON" } },
+  for (const [what, tail, expected] of [
+    [
+      "a record with too few fields",
+      "1,2,3\n",
+      /CSV s3:\/\/src\/in\/a\.csv: row 120002 has 3 fields but the header has 10/,
+    ],
+    [
+      "a quoted field the object ends in",
+      '1,"open\n2,3\n',
+      /CSV s3:\/\/src\/in\/a\.csv, row 120002: unterminated quoted field/,
+    ],
+  ] as const)
+    test(`${what} ends the run Error with the general path's message`, async () => {
+      const bad = `${input.slice(0, -1)}\n${tail}`;
+      const messages: string[] = [];
+      for (const server of [parallel, serial]) {
+        const s = { ...server, client: appflowClient(server.sluice.url) };
+        writeFileSync(join(s.dataDir, "s3", "src", "in", "a.csv"), bad);
+        for (const [name, tasks] of [
+          [`bad-${what.length}-${messages.length}`, copyTasks()],
+          [`bad-g-${what.length}-${messages.length}`, [...copyTasks(), validate]],
+        ] as [string, Task[]][]) {
+          await s.client.send(
+            new CreateFlowCommand({
+              flowName: name,
+              triggerConfig: { triggerType: "OnDemand" },
+              sourceFlowConfig: csvSource("src", "in"),
+              destinationFlowConfigList: [
+                {
+                  connectorType: "S3",
+                  destinationConnectorProperties: {
+                    S3: { bucketName: "dst", s3OutputFormatConfig: { fileType: "JSON" } },
+                  },
                 },
-              },
-            ],
-            tasks,
-          }),
-        );
-        const id = (await s.client.send(new StartFlowCommand({ flowName: name }))).executionId!;
-        const rec = await waitForRun(s.client, name, id, isTerminal, "the run", 120_000);
-        assert.equal(rec.executionStatus, "Error");
-        messages.push(rec.executionResult?.errorInfo?.executionMessage ?? "");
+              ],
+              tasks,
+            }),
+          );
+          const id = (await s.client.send(new StartFlowCommand({ flowName: name }))).executionId!;
+          const rec = await waitForRun(s.client, name, id, isTerminal, "the run", 120_000);
+          assert.equal(rec.executionStatus, "Error");
+          messages.push(rec.executionResult?.errorInfo?.executionMessage ?? "");
+        }
+        s.client.destroy();
       }
-      s.client.destroy();
-    }
-    assert.match(messages[0]!, /CSV s3:\/\/src\/in\/a\.csv: row 120002 has 3 fields but the header has 10/);
-    assert.deepEqual(new Set(messages).size, 1, messages.join(" | "));
-  });
+      assert.match(messages[0]!, expected);
+      assert.deepEqual(new Set(messages).size, 1, messages.join(" | "));
+    });
 });
