@@ -5,10 +5,13 @@
  */
 export class OutBuffer {
   buf: Buffer;
+  /** `buf` as a DataView, for the writers that store four bytes at a time. */
+  view: DataView;
   pos = 0;
 
   constructor(initial: number) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(1024, initial));
+    this.view = new DataView(this.buf.buffer, 0, this.buf.length);
   }
 
   /** Makes room for `n` more bytes. */
@@ -20,6 +23,7 @@ export class OutBuffer {
     const grown = Buffer.allocUnsafeSlow(size);
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
+    this.view = new DataView(grown.buffer, 0, grown.length);
   }
 
   /** Appends `bytes` (already ensured or not). */
@@ -42,14 +46,22 @@ export class OutBuffer {
     this.pos += this.buf.write(s, this.pos, "utf8");
   }
 
+  /** Appends `src[s..e)`, a run of records copied as they are: one memcpy. */
+  putRange(src: Buffer, s: number, e: number): void {
+    this.ensure(e - s);
+    this.pos += src.copy(this.buf, this.pos, s, e);
+  }
+
   /**
-   * The bytes written, copied into a Buffer of their own (exactly their size, with its own ArrayBuffer,
-   * so it can be transferred to another thread); the buffer is then empty and reused. Reusing one
-   * scratch buffer per transcoder keeps a thread's garbage to the results it hands on.
+   * The bytes written and then `tail[s..e)` (a run not copied in yet: so it is copied once), in a Buffer
+   * of their own (exactly their size, with its own ArrayBuffer, so it can be transferred to another
+   * thread); the buffer is then empty and reused. Reusing one scratch buffer per transcoder keeps a
+   * thread's garbage to the results it hands on.
    */
-  take(): Buffer {
-    const data = Buffer.allocUnsafeSlow(this.pos);
+  take(tail?: Buffer, s = 0, e = 0): Buffer {
+    const data = Buffer.allocUnsafeSlow(this.pos + (e - s));
     this.buf.copy(data, 0, 0, this.pos);
+    if (tail && e > s) tail.copy(data, this.pos, s, e);
     this.pos = 0;
     return data;
   }

@@ -1,0 +1,260 @@
+/**
+ * JSON lines and COPY text for the common layout — destination column k is source field k — in one pass:
+ * each field is copied (escaped as the format needs) while it is scanned, rather than scanned for its
+ * boundaries and then copied, which made the transcoder read every byte twice. Columns with Mask or
+ * Truncate steps are bounded here and written by the ColumnWriter. Anything unusual (a field count other
+ * than the header's, a syntax error, a blank line) returns -1 untouched by the caller's count: the driver
+ * then rewinds the output and runs the record through the general scanner, whose errors are the reference.
+ */
+import { type ColumnWriter, maskHead, maskTail } from "./column-writer.ts";
+import type { OutBuffer } from "./out-buffer.ts";
+import { BACKSLASH, COMMA, CR, LF, plainAscii, QUOTE } from "./record-scan.ts";
+
+const TAB = 0x09;
+const HEX = "0123456789abcdef";
+
+/** Writes the record at `pos` and its line end; returns the position after it, or -1 (see above). */
+export type RecordWriter = (src: Buffer, pos: number, len: number) => number;
+
+/** A byte JSON.stringify escapes (or a comma, copied), as jsonBody in field-emitters.ts writes it. */
+function jsonByte(b: Buffer, o: number, c: number): number {
+  if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+    b[o] = c;
+    return o + 1;
+  }
+  b[o++] = BACKSLASH;
+  if (c === QUOTE || c === BACKSLASH) b[o++] = c;
+  else if (c === LF) b[o++] = 0x6e;
+  else if (c === CR) b[o++] = 0x72;
+  else if (c === TAB) b[o++] = 0x74;
+  else if (c === 0x08) b[o++] = 0x62;
+  else if (c === 0x0c) b[o++] = 0x66;
+  else {
+    b[o++] = 0x75;
+    b[o++] = 0x30;
+    b[o++] = 0x30;
+    b[o++] = HEX.charCodeAt(c >> 4);
+    b[o++] = HEX.charCodeAt(c & 15);
+  }
+  return o;
+}
+
+/** A byte COPY text escapes (backslash, tab, CR, LF), or any other low byte, copied. */
+function copyByte(b: Buffer, o: number, c: number): number {
+  if (c === BACKSLASH || c === TAB || c === LF || c === CR) {
+    b[o++] = BACKSLASH;
+    b[o++] = c === BACKSLASH ? BACKSLASH : c === TAB ? 0x74 : c === LF ? 0x6e : 0x72;
+    return o;
+  }
+  b[o] = c;
+  return o + 1;
+}
+
+/**
+ * Copies whole 4-byte words from `src` at `i` to `out` at `o` while no byte of a word can be special
+ * (below 0x2d — comma, quote, line ends, controls, space — or a backslash); returns the bytes copied.
+ * Word at a time is what makes the copy cheaper than the plain byte loop (SWAR tests: for bytes
+ * under 0x80, `(w - 0x2d…) & ~w & 0x80…` is non-zero iff one is below 0x2d; `x = w ^ 0x5c…` has a zero
+ * byte iff one is a backslash).
+ */
+function plainWords(sv: DataView, ov: DataView, i: number, o: number, stop: number): number {
+  let n = 0;
+  while (i + n + 4 <= stop) {
+    const w = sv.getInt32(i + n, true);
+    const x = w ^ 0x5c5c5c5c;
+    if ((((w - 0x2d2d2d2d) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) break;
+    ov.setInt32(o + n, w, true);
+    n += 4;
+  }
+  return n;
+}
+
+export function fusedRecords(
+  format: "jsonl" | "copy-text",
+  cols: ColumnWriter,
+  keys: readonly Buffer[],
+  out: OutBuffer,
+): RecordWriter {
+  const jsonl = format === "jsonl";
+  const width = cols.sources.length;
+  const last = width - 1;
+  const stepped = cols.stepped;
+  // Output bytes per input byte at most (\u00XX), and room kept for a key, quotes and the line end.
+  const per = jsonl ? 6 : 2;
+  // JSON lines: each key, with the opening quote of a column the loop below writes, as 4-byte words
+  // (the last one padded: the bytes after it are overwritten), so a key costs a few stores.
+  const glue = keys.map((k, i) => (stepped[i] === 1 ? k : Buffer.concat([k, Buffer.from('"')])));
+  const glueLen = Int32Array.from(glue, (g) => g.length);
+  const glueAt = new Int32Array(width + 1);
+  glue.forEach((g, i) => {
+    glueAt[i + 1] = glueAt[i]! + ((g.length + 3) >> 2);
+  });
+  const glueWords = new Int32Array(glueAt[width]!);
+  glue.forEach((g, i) => {
+    const padded = Buffer.alloc((g.length + 3) & ~3);
+    g.copy(padded);
+    for (let j = 0; j < padded.length; j += 4) glueWords[glueAt[i]! + (j >> 2)] = padded.readInt32LE(j);
+  });
+  const reserve = 24 + (jsonl ? Math.max(0, ...glueLen) : 0);
+  let lastSrc: Buffer | undefined;
+  let sv: DataView = new DataView(new ArrayBuffer(0));
+
+  return (src, pos, len) => {
+    if (src !== lastSrc) {
+      lastSrc = src;
+      sv = new DataView(src.buffer, src.byteOffset, src.length);
+    }
+    let b = out.buf;
+    let ov = out.view;
+    let o = out.pos;
+    let i = pos;
+    for (let k = 0; ; k++) {
+      if (b.length - o < reserve) {
+        out.pos = o;
+        out.ensure(reserve + 4096);
+        b = out.buf;
+        ov = out.view;
+      }
+      if (jsonl) {
+        const end = glueAt[k + 1]!;
+        for (let j = glueAt[k]!, p = o; j < end; j++, p += 4) ov.setInt32(p, glueWords[j]!, true);
+        o += glueLen[k]!;
+      } else if (k > 0) b[o++] = TAB;
+      const quoted = src[i] === QUOTE;
+      const s = quoted ? i + 1 : i;
+      if (stepped[k] === 1) {
+        // Bounds only; the ColumnWriter writes the column.
+        let e: number;
+        if (quoted) {
+          e = s;
+          for (;;) {
+            e = src.indexOf(QUOTE, e);
+            if (e < 0) return -1;
+            if (src[e + 1] === QUOTE) e += 2;
+            else break;
+          }
+          i = e + 1;
+        } else {
+          while (i < len) {
+            const c = src[i]!;
+            if (c === COMMA || c === LF) break;
+            i++;
+          }
+          e = i > s && src[i - 1] === CR && src[i] !== COMMA ? i - 1 : i;
+          if (k === 0 && e === s && src[i] !== COMMA) return -1;
+        }
+        const m = cols.masks[k];
+        if (m !== undefined && plainAscii(src, s, e)) {
+          // A Mask on bytes, as ColumnWriter.write does it, written here: it is the common step.
+          const mask = m.bytes;
+          const need = reserve + (e - s) * (mask.length + per);
+          if (b.length - o < need) {
+            out.pos = o;
+            out.ensure(need);
+            b = out.buf;
+            ov = out.view;
+          }
+          const head = maskHead(m, e - s);
+          const tail = maskTail(m, e - s);
+          if (jsonl) b[o++] = QUOTE;
+          for (let h = 0; h < head; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
+          for (let j = s + head; j < e - tail; j++) {
+            const c = src[j]!;
+            if (c > COMMA && c !== BACKSLASH) b[o++] = c;
+            else o = jsonl ? jsonByte(b, o, c) : copyByte(b, o, c);
+          }
+          for (let h = 0; h < tail; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
+          if (jsonl) b[o++] = QUOTE;
+        } else {
+          out.pos = o;
+          cols.write(out, src, k, s, e, quoted);
+          out.ensure(reserve);
+          b = out.buf;
+          ov = out.view;
+          o = out.pos;
+        }
+      } else {
+        if (quoted) i++;
+        // Copy in stretches the buffer has room for at `per` bytes each; grow between stretches.
+        for (;;) {
+          let room = b.length - o - reserve;
+          if (room < 256) {
+            out.pos = o;
+            out.ensure(reserve + 4096);
+            b = out.buf;
+            ov = out.view;
+            room = b.length - o - reserve;
+          }
+          let stop = i + ((room / per) | 0);
+          if (stop > len) stop = len;
+          if (quoted) {
+            while (i < stop) {
+              const n = plainWords(sv, ov, i, o, stop);
+              i += n;
+              o += n;
+              if (i >= stop) break;
+              const c = src[i]!;
+              if (c > COMMA && c !== BACKSLASH) {
+                b[o++] = c;
+                i++;
+              } else if (c === QUOTE) {
+                if (src[i + 1] !== QUOTE) break; // the closing quote
+                if (jsonl) b[o++] = BACKSLASH;
+                b[o++] = QUOTE;
+                i += 2;
+              } else {
+                o = jsonl ? jsonByte(b, o, c) : copyByte(b, o, c);
+                i++;
+              }
+            }
+            if (i < stop) break;
+            if (i >= len) return -1; // unterminated
+          } else {
+            while (i < stop) {
+              const n = plainWords(sv, ov, i, o, stop);
+              i += n;
+              o += n;
+              if (i >= stop) break;
+              const c = src[i]!;
+              if (c > COMMA && c !== BACKSLASH) {
+                b[o++] = c;
+                i++;
+              } else if (c === COMMA || c === LF) break;
+              else {
+                o = jsonl ? jsonByte(b, o, c) : copyByte(b, o, c);
+                i++;
+              }
+            }
+            if (i < stop || i >= len) break;
+          }
+        }
+        if (quoted)
+          i++; // past the closing quote
+        else if (i > s && src[i - 1] === CR && src[i] !== COMMA) {
+          // A CR before the line end belongs to it: take back its escape (two bytes in both formats).
+          o -= 2;
+          if (k === 0 && i === s + 1) return -1;
+        } else if (k === 0 && i === s && src[i] !== COMMA) return -1; // a blank line
+        if (jsonl) b[o++] = QUOTE;
+      }
+      // What follows the field: a comma and the next, or the record's end.
+      const c = src[i];
+      if (c === COMMA) {
+        if (k === last) return -1;
+        i++;
+        continue;
+      }
+      if (k !== last) return -1;
+      if (c === LF) i++;
+      else if (i < len) {
+        if (quoted && c === CR && (src[i + 1] === LF || i + 1 === len)) i += 2;
+        else return -1;
+      }
+      break;
+    }
+    if (jsonl) b[o++] = 0x7d;
+    b[o++] = LF;
+    out.pos = o;
+    return i;
+  };
+}
