@@ -12,6 +12,9 @@ import { BACKSLASH, COMMA, CR, LF, plainAscii, QUOTE } from "./record-scan.ts";
 
 const TAB = 0x09;
 const HEX = "0123456789abcdef";
+// plainWords' `comma` argument: commas end an unquoted field; inside quotes, test quotes (again) instead.
+const COMMAS = 0x2c2c2c2c;
+const QUOTES = 0x22222222;
 
 /** Writes the record at `pos` and its line end; returns the position after it, or -1 (see above). */
 export type RecordWriter = (src: Buffer, pos: number, len: number) => number;
@@ -51,19 +54,25 @@ function copyByte(b: Buffer, o: number, c: number): number {
 }
 
 /**
- * Copies whole 4-byte words from `src` at `i` to `out` at `o` while no byte of a word can be special
- * (below 0x2d — comma, quote, line ends, controls, space — or a backslash); returns the bytes copied.
- * Word at a time is what makes the copy cheaper than the plain byte loop (SWAR tests: for bytes
- * under 0x80, `(w - 0x2d…) & ~w & 0x80…` is non-zero iff one is below 0x2d; `x = w ^ 0x5c…` has a zero
- * byte iff one is a backslash).
+ * Copies `src` from `i` to `out` at `o` four bytes at a time up to the first byte that can be special —
+ * below 0x20, a quote, a backslash, or (`comma`, outside quotes) a comma — and returns how many bytes
+ * before it it copied (a last word is written whole: the bytes after the count are written again).
+ * Word at a time is what makes the copy cheaper than a byte loop. The tests are SWAR ones:
+ * `(v - 0x01…) & ~v & 0x80…` sets the top bit of a byte of v that is 0 (v = w ^ a byte repeated),
+ * `(w - 0x20…) & ~w & 0x80…` of a byte of w below 0x20; above a hit a bit may be set wrongly, so the
+ * lowest set bit is the first special byte.
  */
-function plainWords(sv: DataView, ov: DataView, i: number, o: number, stop: number): number {
+function plainWords(sv: DataView, ov: DataView, i: number, o: number, stop: number, comma: number): number {
   let n = 0;
   while (i + n + 4 <= stop) {
     const w = sv.getInt32(i + n, true);
-    const x = w ^ 0x5c5c5c5c;
-    if ((((w - 0x2d2d2d2d) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) break;
     ov.setInt32(o + n, w, true);
+    const q = w ^ 0x22222222;
+    const x = w ^ 0x5c5c5c5c;
+    const k = w ^ comma;
+    const hit = ((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((x - 0x01010101) & ~x);
+    const m = (hit | ((k - 0x01010101) & ~k)) & 0x80808080;
+    if (m !== 0) return n + ((31 - Math.clz32(m & -m)) >> 3);
     n += 4;
   }
   return n;
@@ -189,7 +198,7 @@ export function fusedRecords(
           if (stop > len) stop = len;
           if (quoted) {
             while (i < stop) {
-              const n = plainWords(sv, ov, i, o, stop);
+              const n = plainWords(sv, ov, i, o, stop, QUOTES);
               i += n;
               o += n;
               if (i >= stop) break;
@@ -211,7 +220,7 @@ export function fusedRecords(
             if (i >= len) return -1; // unterminated
           } else {
             while (i < stop) {
-              const n = plainWords(sv, ov, i, o, stop);
+              const n = plainWords(sv, ov, i, o, stop, COMMAS);
               i += n;
               o += n;
               if (i >= stop) break;
