@@ -6,77 +6,15 @@
  * than the header's, a syntax error, a blank line) returns -1 untouched by the caller's count: the driver
  * then rewinds the output and runs the record through the general scanner, whose errors are the reference.
  */
-import { type ColumnWriter, maskHead, maskTail } from "./column-writer.ts";
+import { COMMAS, copyByte, jsonByte, plainWords, QUOTES, writeMasked } from "./byte-copy.ts";
+import type { ColumnWriter } from "./column-writer.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 import { BACKSLASH, COMMA, CR, LF, plainAscii, QUOTE } from "./record-scan.ts";
 
 const TAB = 0x09;
-const HEX = "0123456789abcdef";
-// plainWords' `comma` argument: commas end an unquoted field; inside quotes, test quotes (again) instead.
-const COMMAS = 0x2c2c2c2c;
-const QUOTES = 0x22222222;
 
 /** Writes the record at `pos` and its line end; returns the position after it, or -1 (see above). */
 export type RecordWriter = (src: Buffer, pos: number, len: number) => number;
-
-/** A byte JSON.stringify escapes (or a comma, copied), as jsonBody in field-emitters.ts writes it. */
-function jsonByte(b: Buffer, o: number, c: number): number {
-  if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
-    b[o] = c;
-    return o + 1;
-  }
-  b[o++] = BACKSLASH;
-  if (c === QUOTE || c === BACKSLASH) b[o++] = c;
-  else if (c === LF) b[o++] = 0x6e;
-  else if (c === CR) b[o++] = 0x72;
-  else if (c === TAB) b[o++] = 0x74;
-  else if (c === 0x08) b[o++] = 0x62;
-  else if (c === 0x0c) b[o++] = 0x66;
-  else {
-    b[o++] = 0x75;
-    b[o++] = 0x30;
-    b[o++] = 0x30;
-    b[o++] = HEX.charCodeAt(c >> 4);
-    b[o++] = HEX.charCodeAt(c & 15);
-  }
-  return o;
-}
-
-/** A byte COPY text escapes (backslash, tab, CR, LF), or any other low byte, copied. */
-function copyByte(b: Buffer, o: number, c: number): number {
-  if (c === BACKSLASH || c === TAB || c === LF || c === CR) {
-    b[o++] = BACKSLASH;
-    b[o++] = c === BACKSLASH ? BACKSLASH : c === TAB ? 0x74 : c === LF ? 0x6e : 0x72;
-    return o;
-  }
-  b[o] = c;
-  return o + 1;
-}
-
-/**
- * Copies `src` from `i` to `out` at `o` four bytes at a time up to the first byte that can be special —
- * below 0x20, a quote, a backslash, or (`comma`, outside quotes) a comma — and returns how many bytes
- * before it it copied (a last word is written whole: the bytes after the count are written again).
- * Word at a time is what makes the copy cheaper than a byte loop. The tests are SWAR ones:
- * `(v - 0x01…) & ~v & 0x80…` sets the top bit of a byte of v that is 0 (v = w ^ a byte repeated),
- * `(w - 0x20…) & ~w & 0x80…` of a byte of w below 0x20; above a hit a bit may be set wrongly, so the
- * lowest set bit is the first special byte.
- */
-function plainWords(sv: DataView, ov: DataView, i: number, o: number, stop: number, comma: number): number {
-  let n = 0;
-  while (i + n + 4 <= stop) {
-    const w = sv.getInt32(i + n, true);
-    ov.setInt32(o + n, w, true);
-    const q = w ^ 0x22222222;
-    const x = w ^ 0x5c5c5c5c;
-    const k = w ^ comma;
-    const hit = ((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((x - 0x01010101) & ~x);
-    const m = (hit | ((k - 0x01010101) & ~k)) & 0x80808080;
-    if (m !== 0) return n + ((31 - Math.clz32(m & -m)) >> 3);
-    n += 4;
-  }
-  return n;
-}
 
 export function fusedRecords(
   format: "jsonl" | "copy-text",
@@ -134,6 +72,8 @@ export function fusedRecords(
       if (stepped[k] === 1) {
         // Bounds only; the ColumnWriter writes the column.
         let e: number;
+        // Whether the field is ASCII without quotes (so a Mask can work on its bytes).
+        let ascii: boolean;
         if (quoted) {
           e = s;
           for (;;) {
@@ -143,37 +83,32 @@ export function fusedRecords(
             else break;
           }
           i = e + 1;
+          ascii = plainAscii(src, s, e);
         } else {
+          ascii = true;
           while (i < len) {
             const c = src[i]!;
-            if (c === COMMA || c === LF) break;
-            i++;
+            if (c > COMMA && c < 0x80) i++;
+            else if (c === COMMA || c === LF) break;
+            else {
+              if (c >= 0x80 || c === QUOTE) ascii = false;
+              i++;
+            }
           }
           e = i > s && src[i - 1] === CR && src[i] !== COMMA ? i - 1 : i;
           if (k === 0 && e === s && src[i] !== COMMA) return -1;
         }
         const m = cols.masks[k];
-        if (m !== undefined && plainAscii(src, s, e)) {
+        if (m !== undefined && ascii) {
           // A Mask on bytes, as ColumnWriter.write does it, written here: it is the common step.
-          const mask = m.bytes;
-          const need = reserve + (e - s) * (mask.length + per);
+          const need = reserve + (e - s) * (m.bytes.length + 6);
           if (b.length - o < need) {
             out.pos = o;
             out.ensure(need);
             b = out.buf;
             ov = out.view;
           }
-          const head = maskHead(m, e - s);
-          const tail = maskTail(m, e - s);
-          if (jsonl) b[o++] = QUOTE;
-          for (let h = 0; h < head; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
-          for (let j = s + head; j < e - tail; j++) {
-            const c = src[j]!;
-            if (c > COMMA && c !== BACKSLASH) b[o++] = c;
-            else o = jsonl ? jsonByte(b, o, c) : copyByte(b, o, c);
-          }
-          for (let h = 0; h < tail; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
-          if (jsonl) b[o++] = QUOTE;
+          o = writeMasked(b, ov, o, src, sv, s, e, m, jsonl);
         } else {
           out.pos = o;
           cols.write(out, src, k, s, e, quoted);

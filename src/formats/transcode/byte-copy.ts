@@ -1,0 +1,110 @@
+/**
+ * The byte-level pieces of the fused writers (fused-records.ts): one byte escaped as JSON or COPY text
+ * escapes it, a word-at-a-time copy of bytes that need nothing, and a byte Mask. Each writes into a
+ * buffer the caller has made room in, and returns where its output ends.
+ */
+import { type ByteMask, maskHead, maskTail } from "./column-writer.ts";
+import { BACKSLASH, CR, LF, QUOTE } from "./record-scan.ts";
+
+const TAB = 0x09;
+const HEX = "0123456789abcdef";
+// plainWords' `comma` argument: commas end an unquoted field; inside quotes, test quotes (again) instead.
+export const COMMAS = 0x2c2c2c2c;
+export const QUOTES = 0x22222222;
+
+/** A byte JSON.stringify escapes (or a comma, copied), as jsonBody in field-emitters.ts writes it. */
+export function jsonByte(b: Buffer, o: number, c: number): number {
+  if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+    b[o] = c;
+    return o + 1;
+  }
+  b[o++] = BACKSLASH;
+  if (c === QUOTE || c === BACKSLASH) b[o++] = c;
+  else if (c === LF) b[o++] = 0x6e;
+  else if (c === CR) b[o++] = 0x72;
+  else if (c === TAB) b[o++] = 0x74;
+  else if (c === 0x08) b[o++] = 0x62;
+  else if (c === 0x0c) b[o++] = 0x66;
+  else {
+    b[o++] = 0x75;
+    b[o++] = 0x30;
+    b[o++] = 0x30;
+    b[o++] = HEX.charCodeAt(c >> 4);
+    b[o++] = HEX.charCodeAt(c & 15);
+  }
+  return o;
+}
+
+/** A byte COPY text escapes (backslash, tab, CR, LF), or any other low byte, copied. */
+export function copyByte(b: Buffer, o: number, c: number): number {
+  if (c === BACKSLASH || c === TAB || c === LF || c === CR) {
+    b[o++] = BACKSLASH;
+    b[o++] = c === BACKSLASH ? BACKSLASH : c === TAB ? 0x74 : c === LF ? 0x6e : 0x72;
+    return o;
+  }
+  b[o] = c;
+  return o + 1;
+}
+
+/**
+ * Copies `src` from `i` to `out` at `o` four bytes at a time up to the first byte that can be special —
+ * below 0x20, a quote, a backslash, or (`comma`, outside quotes) a comma — and returns how many bytes
+ * before it it copied (a last word is written whole: the bytes after the count are written again).
+ * Word at a time is what makes the copy cheaper than a byte loop. The tests are SWAR ones:
+ * `(v - 0x01…) & ~v & 0x80…` sets the top bit of a byte of v that is 0 (v = w ^ a byte repeated),
+ * `(w - 0x20…) & ~w & 0x80…` of a byte of w below 0x20; above a hit a bit may be set wrongly, so the
+ * lowest set bit is the first special byte.
+ */
+export function plainWords(
+  sv: DataView,
+  ov: DataView,
+  i: number,
+  o: number,
+  stop: number,
+  comma: number,
+): number {
+  let n = 0;
+  while (i + n + 4 <= stop) {
+    const w = sv.getInt32(i + n, true);
+    ov.setInt32(o + n, w, true);
+    const q = w ^ 0x22222222;
+    const x = w ^ 0x5c5c5c5c;
+    const k = w ^ comma;
+    const hit = ((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((x - 0x01010101) & ~x);
+    const m = (hit | ((k - 0x01010101) & ~k)) & 0x80808080;
+    if (m !== 0) return n + ((31 - Math.clz32(m & -m)) >> 3);
+    n += 4;
+  }
+  return n;
+}
+
+/**
+ * A Mask on an ASCII field without quotes, as ColumnWriter.write does it (head mask characters, the
+ * bytes between escaped, tail mask characters, quoted in JSON); room: `(e - s) × (mask + 6) + 2`.
+ */
+export function writeMasked(
+  b: Buffer,
+  ov: DataView,
+  o: number,
+  src: Buffer,
+  sv: DataView,
+  s: number,
+  e: number,
+  m: ByteMask,
+  jsonl: boolean,
+): number {
+  const mask = m.bytes;
+  const head = maskHead(m, e - s);
+  const tail = maskTail(m, e - s);
+  if (jsonl) b[o++] = QUOTE;
+  for (let h = 0; h < head; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
+  for (let j = s + head; j < e - tail; ) {
+    const n = plainWords(sv, ov, j, o, e - tail, COMMAS);
+    j += n;
+    o += n;
+    if (j < e - tail) o = jsonl ? jsonByte(b, o, src[j++]!) : copyByte(b, o, src[j++]!);
+  }
+  for (let h = 0; h < tail; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
+  if (jsonl) b[o++] = QUOTE;
+  return o;
+}
