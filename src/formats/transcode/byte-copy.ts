@@ -4,7 +4,7 @@
  * buffer the caller has made room in, and returns where its output ends.
  */
 import { type ByteMask, maskHead, maskTail } from "./column-writer.ts";
-import { BACKSLASH, CR, LF, QUOTE } from "./record-scan.ts";
+import { BACKSLASH, COMMA, CR, LF, QUOTE } from "./record-scan.ts";
 
 const TAB = 0x09;
 const HEX = "0123456789abcdef";
@@ -107,4 +107,28 @@ export function writeMasked(
   for (let h = 0; h < tail; h++) for (let j = 0; j < mask.length; j++) b[o++] = mask[j]!;
   if (jsonl) b[o++] = QUOTE;
   return o;
+}
+
+/** A zero byte in `v` sets its top bit (and maybe higher bytes'): the SWAR test above. */
+const zeroByte = (v: number): number => (v - 0x01010101) & ~v;
+
+/**
+ * The first comma, LF, quote or CR in `src[i..stop)` (or `stop`): the bytes a CSV scanner must look at,
+ * found four at a time.
+ */
+export function nextSpecial(src: Buffer, sv: DataView, i: number, stop: number): number {
+  while (i + 4 <= stop) {
+    const w = sv.getInt32(i, true);
+    const hit =
+      zeroByte(w ^ COMMAS) | zeroByte(w ^ 0x0a0a0a0a) | zeroByte(w ^ QUOTES) | zeroByte(w ^ 0x0d0d0d0d);
+    const m = hit & 0x80808080;
+    if (m !== 0) return i + ((31 - Math.clz32(m & -m)) >> 3);
+    i += 4;
+  }
+  while (i < stop) {
+    const c = src[i]!;
+    if (c === COMMA || c === LF || c === QUOTE || c === CR) return i;
+    i++;
+  }
+  return stop;
 }

@@ -6,6 +6,7 @@
  * that differs (say an empty field staging-csv writes as "", or a CRLF line end) is written from its
  * field spans by the ColumnWriter.
  */
+import { nextSpecial } from "./byte-copy.ts";
 import { COMMA, CR, type FieldSpans, LF, QUOTE } from "./record-scan.ts";
 
 export interface VerbatimScan {
@@ -39,7 +40,13 @@ export function verbatimScanner(
   // staging-csv writes an empty field as "" (null is the unquoted empty one); csv writes it empty.
   const staging = format === "staging-csv";
   const last = sp.width - 1;
+  let lastSrc: Buffer | undefined;
+  let sv: DataView = new DataView(new ArrayBuffer(0));
   return (src, pos, len) => {
+    if (src !== lastSrc) {
+      lastSrc = src;
+      sv = new DataView(src.buffer, src.byteOffset, src.length);
+    }
     let i = pos;
     let verbatim = true;
     let end = pos;
@@ -66,14 +73,13 @@ export function verbatimScanner(
         s = i;
         // Bytes an unquoted field can hold that make CSV quote it: a quote, or a CR not ending the line.
         let odd = false;
-        while (i < len) {
+        for (;;) {
+          i = nextSpecial(src, sv, i, len);
+          if (i >= len) break;
           const c = src[i]!;
-          if (c > COMMA) i++;
-          else if (c === COMMA || c === LF) break;
-          else {
-            if (c === QUOTE || (c === CR && src[i + 1] !== LF && i + 1 !== len)) odd = true;
-            i++;
-          }
+          if (c === COMMA || c === LF) break;
+          if (c === QUOTE || (c === CR && src[i + 1] !== LF && i + 1 !== len)) odd = true;
+          i++;
         }
         e = i > s && src[i - 1] === CR && src[i] !== COMMA ? i - 1 : i;
         if (e === s) {
