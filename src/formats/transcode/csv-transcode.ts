@@ -70,6 +70,8 @@ export function csvTranscoder(
   let recordEnds = new Int32Array(4096);
   let sourceEnds = new Int32Array(4096);
 
+  const { emit, sources, stepped } = cols;
+  const { starts, ends, quoted } = sp;
   /** A record from its spans in `sp`: the destination columns, in their order, and the line end. */
   const writeRecord = (src: Buffer): void => {
     const lineStart = out.pos;
@@ -80,9 +82,11 @@ export function csvTranscoder(
         out.ensure(1);
         out.buf[out.pos++] = sep;
       }
-      const f = cols.sources[k]!;
-      if (f < 0) cols.write(out, src, k, 0, 0, false);
-      else cols.write(out, src, k, sp.starts[f]!, sp.ends[f]!, sp.quoted[f] === 1);
+      const f = sources[k]!;
+      // The emitter straight from here for a column without steps: the call stays monomorphic.
+      if (stepped[k] === 0) emit.raw(out, src, starts[f]!, ends[f]!, quoted[f] === 1);
+      else if (f < 0) cols.write(out, src, k, 0, 0, false);
+      else cols.write(out, src, k, starts[f]!, ends[f]!, quoted[f] === 1);
     }
     if (quoteLoneEmpty && out.pos === lineStart) out.putString('""');
     out.ensure(2);

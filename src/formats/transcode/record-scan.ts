@@ -38,6 +38,7 @@ export class FieldSpans {
     this.quoted = new Uint8Array(width + 1);
   }
 
+  /** Field `n`'s span (dropped past `width + 1` fields: the count alone is an error then). */
   set(n: number, s: number, e: number, quoted: number): void {
     if (n > this.width) return;
     this.starts[n] = s;
@@ -78,13 +79,8 @@ export function scanRecord(src: Buffer, pos: number, len: number, sp: FieldSpans
       break;
     }
     const s = pos;
-    let i = pos;
-    let c = 0;
-    while (i < len) {
-      c = src[i]!;
-      if (c === COMMA || c === LF) break;
-      i++;
-    }
+    const i = nextDelimiter(src, pos, len);
+    const c = i < len ? src[i]! : 0;
     let e = i;
     if (i < len && c === COMMA) {
       sp.set(n++, s, e, 0);
@@ -105,6 +101,32 @@ export function scanRecord(src: Buffer, pos: number, len: number, sp: FieldSpans
   }
   sp.n = n;
   return pos;
+}
+
+let lastSrc: Buffer | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/**
+ * The first comma or LF in `src[i..len)` (or `len`), four bytes at a time: a SWAR test, exact for "some
+ * byte of v is 0" (`(v - 0x01…) & ~v & 0x80…`, v = the word ^ the byte repeated), whose lowest set bit
+ * is the first such byte.
+ */
+function nextDelimiter(src: Buffer, i: number, len: number): number {
+  if (src !== lastSrc) {
+    lastSrc = src;
+    view = new DataView(src.buffer, src.byteOffset, src.length);
+  }
+  const sv = view;
+  while (i + 4 <= len) {
+    const w = sv.getInt32(i, true);
+    const k = w ^ 0x2c2c2c2c;
+    const l = w ^ 0x0a0a0a0a;
+    const m = (((k - 0x01010101) & ~k) | ((l - 0x01010101) & ~l)) & 0x80808080;
+    if (m !== 0) return i + ((31 - Math.clz32(m & -m)) >> 3);
+    i += 4;
+  }
+  while (i < len && src[i] !== COMMA && src[i] !== LF) i++;
+  return i;
 }
 
 /** Every byte ASCII and none a quote (so a quoted field holds no `""`): characters are bytes. */
