@@ -217,8 +217,8 @@ function withStatementCache(sqlite: SQLite.Database) {
 /**
  * SQLite plans a bare `LIMIT ?` for its bound value, so binding that parameter again (better-sqlite3
  * binds at every call, even the same value) makes the next step parse and plan the statement anew:
- * for a list page of 100 that was about a third of the query's CPU. `LIMIT +?` is the same limit, planned once. (Kysely
- * writes `limit ?`; no statement here has the text inside a string literal.)
+ * for a list page of 100 that was about a third of the query's CPU. `LIMIT +?` is the same limit,
+ * planned once. (Kysely writes `limit ?`; no statement here has the text inside a string literal.)
  */
 export function planOnce(sqlText: string): string {
   return sqlText.replace(/\blimit \?/gi, (m) => `${m.slice(0, 6)}+?`);
