@@ -12,7 +12,7 @@ const HEX = "0123456789abcdef";
 export const COMMAS = 0x2c2c2c2c;
 export const QUOTES = 0x22222222;
 
-/** A byte JSON.stringify escapes (or a comma, copied), as jsonBody in field-emitters.ts writes it. */
+/** A byte JSON.stringify escapes (or a comma, copied), also jsonBody's escapes in field-emitters.ts. */
 export function jsonByte(b: Buffer, o: number, c: number): number {
   if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
     b[o] = c;

@@ -7,6 +7,7 @@
 import type { EncodedFormat, FieldValue } from "../../connectors/types.ts";
 import { csvField } from "../csv-writer.ts";
 import { stagedField } from "../staged-field.ts";
+import { jsonByte } from "./byte-copy.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 
 const QUOTE = 0x22;
@@ -15,7 +16,6 @@ const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
 const TAB = 0x09;
-const HEX = "0123456789abcdef";
 
 export interface FieldEmitter {
   /** A CSV field's bytes; `quoted`: they sit between quotes and hold `""` for each quote. */
@@ -56,23 +56,8 @@ function jsonBody(out: OutBuffer, src: Uint8Array, s: number, e: number, quoted:
       b[o++] = c;
       continue;
     }
-    b[o++] = BACKSLASH;
-    if (c === QUOTE) {
-      b[o++] = QUOTE;
-      if (quoted) i++; // the second quote of a `""` pair
-    } else if (c === BACKSLASH) b[o++] = BACKSLASH;
-    else if (c === LF) b[o++] = 0x6e;
-    else if (c === CR) b[o++] = 0x72;
-    else if (c === TAB) b[o++] = 0x74;
-    else if (c === 0x08) b[o++] = 0x62;
-    else if (c === 0x0c) b[o++] = 0x66;
-    else {
-      b[o++] = 0x75;
-      b[o++] = 0x30;
-      b[o++] = 0x30;
-      b[o++] = HEX.charCodeAt(c >> 4);
-      b[o++] = HEX.charCodeAt(c & 15);
-    }
+    o = jsonByte(b, o, c);
+    if (c === QUOTE && quoted) i++; // the second quote of a `""` pair
   }
   out.pos = o;
 }
