@@ -3,6 +3,7 @@
  * code yields SQLite and PostgreSQL DDL; only the auto-increment key differs (a capability flag).
  */
 import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { installRecordJson } from "./runs/record-json-sql.ts";
 
 type Dialect = "sqlite" | "postgres";
 
@@ -204,6 +205,13 @@ function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await t().addColumn("batch_last_replay_id", big).execute();
         // Where the next "AppFlow Event Flow Report" window starts (epoch ms).
         await t().addColumn("report_from", big).execute();
+      },
+    },
+    "0104_run_record_json": {
+      async up(db: Kysely<unknown>) {
+        // Each run's ExecutionRecord as the API writes it, kept by triggers (record-json-sql.ts).
+        await db.schema.alterTable("runs").addColumn("record_json", "text").execute();
+        await installRecordJson(db, dialect);
       },
     },
   };

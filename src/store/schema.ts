@@ -92,6 +92,8 @@ export interface RunsTable {
   cancel_requested_at: number | null;
   /** Incremental scheduled runs: the end of the pulled window; a Successful end moves the watermark here. */
   watermark_to: number | null;
+  /** The run's ExecutionRecord as restJson1 text, written by the database's triggers only (record-json-sql.ts). */
+  record_json?: string | null;
 }
 
 export interface FlowWatermarksTable {
