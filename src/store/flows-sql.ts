@@ -1,6 +1,7 @@
 /** Flow rows: one statement per function. Writes are compare-and-set on row_version so none is lost. */
 import { type Kysely, sql } from "kysely";
 import { ConflictError, QuotaExceededError, ResourceNotFoundError } from "../domain/errors.ts";
+import { type Dialect, fixedQuery } from "./json-sql.ts";
 import type { StoreCapabilities } from "./open-store.ts";
 import type { Database, FlowsTable } from "./schema.ts";
 import { deleteTags, putTags } from "./tags-sql.ts";
@@ -27,19 +28,21 @@ export async function getFlow(db: Kysely<Database>, accountId: string, flowName:
     .executeTakeFirst();
 }
 
-/** Whether the flow exists, without reading its row (its definition is kilobytes). */
+const flowExistsQuery = fixedQuery<[string, string]>(
+  () => "SELECT 1 AS x FROM flows WHERE account_id = ? AND flow_name = ?",
+);
+
+/**
+ * Whether the flow exists, without reading its row (its definition is kilobytes). Compiled once: it
+ * precedes every DescribeFlowExecutionRecords page.
+ */
 export async function flowExists(
   db: Kysely<Database>,
+  dialect: Dialect,
   accountId: string,
   flowName: string,
 ): Promise<boolean> {
-  const row = await db
-    .selectFrom("flows")
-    .select("flow_name")
-    .where("account_id", "=", accountId)
-    .where("flow_name", "=", flowName)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await flowExistsQuery(db, dialect, [accountId, flowName])).length > 0;
 }
 
 export async function countFlows(db: Kysely<Database>, accountId: string): Promise<number> {

@@ -136,7 +136,7 @@ export async function describeFlowExecutionRecords(
   caller: Caller,
   input: { flowName: string; maxResults?: number; nextToken?: string },
 ) {
-  if (!(await flowExists(app.store.db, caller.accountId, input.flowName)))
+  if (!(await flowExists(app.store.db, app.store.caps.dialect, caller.accountId, input.flowName)))
     throw new ResourceNotFoundError(`Flow ${input.flowName} does not exist`);
   const after = decodeToken<{ c: number; i: string }>(input.nextToken, { c: "number", i: "string" });
   const { items, next } = await runRecordsPage(
