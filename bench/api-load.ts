@@ -163,6 +163,21 @@ export function startServerChild(script: string, args: string[], cwd: string): P
   });
 }
 
+/**
+ * Waits until `server` is idle: a fresh Sluice spends its first second or two starting its spare run
+ * thread and compiling, which would be counted against the first requests. Resolves once a 250 ms
+ * window costs it at most 10 ms of CPU, or after `timeoutMs` (then the figure carries that work).
+ */
+export async function untilQuiet(server: ServerChild, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const before = server.cpuMs();
+    await new Promise((r) => setTimeout(r, 250));
+    const after = server.cpuMs();
+    if (before === undefined || after === undefined || after - before <= 10) return;
+  }
+}
+
 /** utime + stime of a process from /proc/<pid>/stat, in ms (clock ticks of 10 ms). */
 function processCpuMs(pid: number | undefined): number | undefined {
   try {

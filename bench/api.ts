@@ -11,7 +11,14 @@ import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type LoadResult, loadTest, type ServerChild, signedPost, startServerChild } from "./api-load.ts";
+import {
+  type LoadResult,
+  loadTest,
+  type ServerChild,
+  signedPost,
+  startServerChild,
+  untilQuiet,
+} from "./api-load.ts";
 import type { BenchOptions } from "./options.ts";
 import type { FigureResult, TableRow } from "./report.ts";
 import { fmtCount, fmtMs, median, progress } from "./stats.ts";
@@ -38,6 +45,9 @@ const OPERATIONS = [
     bar: 0.2,
   },
 ] as const;
+
+/** Seconds of load per operation before the measured ones: V8 was still optimizing after 1 s. */
+const WARM_UP_S = 3;
 
 type Mode = "cached" | "uncached";
 const MODES: Record<Mode, string> = {
@@ -114,8 +124,10 @@ export async function benchApi(opts: BenchOptions): Promise<FigureResult> {
         for (const op of OPERATIONS)
           if (again[op.path] !== bodies[op.path]) throw new Error(`${op.name}: the uncached answer differs`);
       }
-      // A first load of each operation, not counted: the server's JIT warms up on the request path.
-      for (const op of OPERATIONS) await loadTest(sluice.url, op.path, op.json, concurrency, 1, 0);
+      // Measured in steady state: once the server has finished starting, and after a first load of
+      // each operation, not counted, in which the JIT compiles the request path.
+      await untilQuiet(sluice);
+      for (const op of OPERATIONS) await loadTest(sluice.url, op.path, op.json, concurrency, WARM_UP_S, 0);
       for (const op of OPERATIONS) {
         const s = samples[op.name]!;
         for (let rep = 0; rep < opts.reps; rep++) {
@@ -184,7 +196,9 @@ export async function benchApi(opts: BenchOptions): Promise<FigureResult> {
 const NOTES = (concurrency: number, seconds: number) => [
   `Sluice on SQLite in its own process, throttling set out of the way; ${concurrency} loops in the bench ` +
     `process sign every request (SigV4, node:crypto SHA-256) and send it over keep-alive connections ` +
-    `for ${seconds} s after a 0.5 s warm-up. The baseline is a bare node:http server in its own process ` +
+    `for ${seconds} s, once the server has gone idle after starting and ${WARM_UP_S} s of uncounted load ` +
+    "of each operation has warmed its JIT (each rep also starts with 0.5 s uncounted). The baseline " +
+    "is a bare node:http server in its own process " +
     "answering the very bytes Sluice answered, with the same client. Half of the runs belong to the " +
     "queried flow. On 2 cores the client and the server share the CPU, so the baseline's rate is " +
     "partly bounded by the client; the server's CPU time per request (from /proc) is the steadier figure.",
