@@ -1,12 +1,14 @@
 /**
- * What the worker holding a run records for it (worker-pool.ts): its heartbeats and checkpoints, and the
- * outcome written when its work had to be forced to end, and the log line of its end.
+ * What the worker holding a run records for it (worker-pool.ts): its heartbeats and checkpoints, the
+ * end written when its work had to be forced to end, and the log line of its end.
  */
 import type { Logger } from "../logger.ts";
+import type { Store } from "../store/open-store.ts";
+import { endRun } from "../store/runs/end-run.ts";
 import type { RunCounts } from "../store/runs/touch-run.ts";
 import type { RunsTable } from "../store/schema.ts";
 import type { ExecutionOutcome } from "./run-executor.ts";
-import type { StopReason } from "./run-handle.ts";
+import type { RunHandle, StopReason } from "./run-handle.ts";
 
 export interface RunWrites {
   /** Writes `counts` (a checkpoint) or only renews the lease (no counts), after any write in flight. */
@@ -63,6 +65,43 @@ export function forcedOutcome(
       : "The flow run did not stop within the grace period and was ended with the counts of its last checkpoint; a write it still had in flight may not be counted.",
     counts,
   };
+}
+
+/**
+ * Ends a run whose work would not stop: its worker thread, if it has one, is terminated first, so the
+ * end recorded after it means the work stopped. The end has the counts of the last checkpoint. Resolves
+ * to the ended run, or undefined when the write failed (the lease, no longer renewed, then expires and
+ * the reaper ends the run).
+ */
+export async function recordForcedEnd(
+  store: Store,
+  owner: string,
+  log: Logger,
+  handle: RunHandle,
+  counts: RunCounts,
+  now: () => number,
+): Promise<RunsTable | undefined> {
+  const executionId = handle.executionId;
+  const terminate = handle.terminate;
+  if (terminate) {
+    await terminate().catch((err) =>
+      log.error({ err, executionId }, "terminating a run's worker thread failed"),
+    );
+    log.warn({ executionId }, "a run that ignored its stop was terminated");
+  }
+  return endRun(
+    store.db,
+    executionId,
+    owner,
+    forcedOutcome(handle.reason, terminate !== undefined, counts),
+    now(),
+  ).catch((err) => {
+    log.error(
+      { err, executionId },
+      "forcing a run to end failed: the reaper will end it when its lease expires",
+    );
+    return undefined;
+  });
 }
 
 /** Logs a run's end (a failed run's line says why, at a level people alert on); returns its cancel latency. */

@@ -16,7 +16,7 @@ import type { RunsTable } from "../store/schema.ts";
 import { LocalLease } from "./local-lease.ts";
 import { type ExecutionOutcome, type ExecutorDeps, executeRun } from "./run-executor.ts";
 import { RunHandle, type StopReason } from "./run-handle.ts";
-import { forcedOutcome, logRunEnd, type RunWrites, runWrites } from "./run-records.ts";
+import { logRunEnd, type RunWrites, recordForcedEnd, runWrites } from "./run-records.ts";
 import { retryWhileLeased } from "./store-retry.ts";
 
 export interface WorkerPoolOptions {
@@ -249,11 +249,9 @@ export class WorkerPool {
   }
 
   /**
-   * The work did not stop within the grace and force periods. A worker thread is terminated first, so
-   * the end recorded after it means the work stopped; in-process work (which can't be killed) goes on,
-   * and its slot stays taken until it stops. The end is recorded with the counts of the last checkpoint
-   * and the heartbeat stops, so the record no longer depends on the work. If this write fails, the
-   * lease, no longer renewed, expires and the reaper ends the run.
+   * The work did not stop within the grace and force periods: its thread is terminated and its end
+   * recorded (recordForcedEnd), and the heartbeat stops, so the record no longer depends on the work.
+   * In-process work (which can't be killed) goes on, and its slot stays taken until it stops.
    */
   private async force(handle: RunHandle): Promise<void> {
     const entry = this.active.get(handle.executionId);
@@ -265,31 +263,10 @@ export class WorkerPool {
       written = r;
     });
     try {
-      const terminate = handle.terminate;
-      if (terminate) {
-        await terminate().catch((err) =>
-          this.log.error(
-            { err, executionId: handle.executionId },
-            "terminating a run's worker thread failed",
-          ),
-        );
-        this.log.warn({ executionId: handle.executionId }, "a run that ignored its stop was terminated");
-      }
-      const ended = await endRun(
-        this.store.db,
-        handle.executionId,
-        this.owner,
-        forcedOutcome(handle.reason, terminate !== undefined, entry.counts),
-        this.deps.now(),
-      ).catch((err) => {
-        this.log.error(
-          { err, executionId: handle.executionId },
-          "forcing a run to end failed: the reaper will end it when its lease expires",
-        );
-        return undefined;
-      });
+      const { store, owner, log, deps } = this;
+      const ended = await recordForcedEnd(store, owner, log, handle, entry.counts, () => deps.now());
       if (ended) this.emitEnd(ended);
-      if (!terminate)
+      if (!handle.terminate)
         this.log.warn(
           { executionId: handle.executionId },
           "a forced run's work has not stopped: its worker slot stays taken until it does",
