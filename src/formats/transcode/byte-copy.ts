@@ -109,6 +109,34 @@ export function writeMasked(
   return o;
 }
 
+/** JSON lines' key glue for each column, packed by jsonGlue. */
+export interface JsonGlue {
+  len: Int32Array;
+  /** Column k's words are `words[at[k]..at[k + 1])`. */
+  at: Int32Array;
+  words: Int32Array;
+}
+
+/**
+ * Each column's key (`{"a":`, `,"b":`) with the opening quote of a column without steps (the ColumnWriter
+ * quotes the others), as 4-byte words, the last one padded (the bytes after the key are overwritten
+ * later), so that a key costs a few stores; room for one: its length rounded up to 4.
+ */
+export function jsonGlue(keys: readonly Buffer[], stepped: Uint8Array): JsonGlue {
+  const glue = keys.map((k, i) => (stepped[i] === 1 ? k : Buffer.concat([k, Buffer.from('"')])));
+  const at = new Int32Array(glue.length + 1);
+  glue.forEach((g, i) => {
+    at[i + 1] = at[i]! + ((g.length + 3) >> 2);
+  });
+  const words = new Int32Array(at[glue.length]!);
+  glue.forEach((g, i) => {
+    const padded = Buffer.alloc((g.length + 3) & ~3);
+    g.copy(padded);
+    for (let j = 0; j < padded.length; j += 4) words[at[i]! + (j >> 2)] = padded.readInt32LE(j);
+  });
+  return { len: Int32Array.from(glue, (g) => g.length), at, words };
+}
+
 /** A zero byte in `v` sets its top bit (and maybe higher bytes'): the SWAR test above. */
 const zeroByte = (v: number): number => (v - 0x01010101) & ~v;
 

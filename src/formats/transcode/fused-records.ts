@@ -6,7 +6,7 @@
  * than the header's, a syntax error, a blank line) returns -1 untouched by the caller's count: the driver
  * then rewinds the output and runs the record through the general scanner, whose errors are the reference.
  */
-import { COMMAS, copyByte, jsonByte, plainWords, QUOTES, writeMasked } from "./byte-copy.ts";
+import { COMMAS, copyByte, jsonByte, jsonGlue, plainWords, QUOTES, writeMasked } from "./byte-copy.ts";
 import type { ColumnWriter } from "./column-writer.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 import { BACKSLASH, COMMA, CR, LF, plainAscii, QUOTE } from "./record-scan.ts";
@@ -28,20 +28,7 @@ export function fusedRecords(
   const stepped = cols.stepped;
   // Output bytes per input byte at most (\u00XX), and room kept for a key, quotes and the line end.
   const per = jsonl ? 6 : 2;
-  // JSON lines: each key, with the opening quote of a column the loop below writes, as 4-byte words
-  // (the last one padded: the bytes after it are overwritten), so a key costs a few stores.
-  const glue = keys.map((k, i) => (stepped[i] === 1 ? k : Buffer.concat([k, Buffer.from('"')])));
-  const glueLen = Int32Array.from(glue, (g) => g.length);
-  const glueAt = new Int32Array(width + 1);
-  glue.forEach((g, i) => {
-    glueAt[i + 1] = glueAt[i]! + ((g.length + 3) >> 2);
-  });
-  const glueWords = new Int32Array(glueAt[width]!);
-  glue.forEach((g, i) => {
-    const padded = Buffer.alloc((g.length + 3) & ~3);
-    g.copy(padded);
-    for (let j = 0; j < padded.length; j += 4) glueWords[glueAt[i]! + (j >> 2)] = padded.readInt32LE(j);
-  });
+  const { len: glueLen, at: glueAt, words: glueWords } = jsonGlue(keys, stepped);
   const reserve = 24 + (jsonl ? Math.max(0, ...glueLen) : 0);
   let lastSrc: Buffer | undefined;
   let sv: DataView = new DataView(new ArrayBuffer(0));
