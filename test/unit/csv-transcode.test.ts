@@ -170,6 +170,18 @@ const TASK_LISTS: Record<string, Task[]> = {
     { taskType: "Map_all", sourceFields: [], connectorOperator: { S3: "NO_OP" } },
   ],
   "one column": [map("c1")],
+  "Maps taking one field into two columns and dropping others, a Mask on a moved column": [
+    { taskType: "Filter", sourceFields: ["c3", "c1"], connectorOperator: { S3: "PROJECTION" } },
+    {
+      taskType: "Mask",
+      sourceFields: ["c3"],
+      connectorOperator: { S3: "MASK_FIRST_N" },
+      taskProperties: { MASK_LENGTH: "2", MASK_VALUE: "#" },
+    },
+    map("c3", "masked"),
+    map("c1", "one"),
+    map("c1", "again"),
+  ],
 };
 
 describe("CSV transcoder: byte for byte the general path", () => {

@@ -11,7 +11,8 @@
  * from the source bytes; only Mask/Truncate columns are decoded. When destination column k is source
  * field k (a copy, perhaps with Masks), JSON lines and COPY text copy each field while scanning it
  * (fused-records.ts) and CSV formats copy runs of unchanged records whole (verbatim-records.ts); other
- * layouts, and any record those writers don't take, go through the general scanner (record-scan.ts).
+ * layouts, and any record those writers don't take, go through the general scanner (record-scan.ts) and
+ * are written from its spans (span-records.ts for JSON lines and COPY text).
  */
 import { isUtf8 } from "node:buffer";
 import type { EncodedFormat } from "../../connectors/types.ts";
@@ -19,7 +20,8 @@ import type { BytePlan } from "../../tasks/byte-plan.ts";
 import { ColumnWriter } from "./column-writer.ts";
 import { fusedRecords, type RecordWriter } from "./fused-records.ts";
 import { OutBuffer } from "./out-buffer.ts";
-import { ChunkRecordError, CR, FieldSpans, LF, scanRecord } from "./record-scan.ts";
+import { ChunkRecordError, COMMA, CR, FieldSpans, LF, scanRecord } from "./record-scan.ts";
+import { spanRecords } from "./span-records.ts";
 import { type VerbatimScan, type VerbatimScanner, verbatimScanner } from "./verbatim-records.ts";
 
 export { ChunkRecordError } from "./record-scan.ts";
@@ -51,7 +53,6 @@ export function csvTranscoder(
   // JSON lines: each column's key with its separator ({"a": ,"b": …), written before the value.
   const keys = plan.columns.map((c, i) => Buffer.from(`${i === 0 ? "{" : ","}${JSON.stringify(c.name)}:`));
   const jsonl = format === "jsonl";
-  const sep = format === "copy-text" ? 0x09 : 0x2c;
   // A lone empty field would be a blank line, which readers skip: CSV writes it quoted.
   const quoteLoneEmpty = format === "csv" && ncol === 1;
   const sp = new FieldSpans(width);
@@ -72,15 +73,13 @@ export function csvTranscoder(
 
   const { emit, sources, stepped } = cols;
   const { starts, ends, quoted } = sp;
-  /** A record from its spans in `sp`: the destination columns, in their order, and the line end. */
-  const writeRecord = (src: Buffer): void => {
+  /** A CSV record from its spans in `sp`: the destination columns, in their order, and the line end. */
+  const csvRecord = (src: Buffer): void => {
     const lineStart = out.pos;
-    if (jsonl && ncol === 0) out.putString("{");
     for (let k = 0; k < ncol; k++) {
-      if (jsonl) out.put(keys[k]!);
-      else if (k > 0) {
+      if (k > 0) {
         out.ensure(1);
-        out.buf[out.pos++] = sep;
+        out.buf[out.pos++] = COMMA;
       }
       const f = sources[k]!;
       // The emitter straight from here for a column without steps: the call stays monomorphic.
@@ -89,10 +88,11 @@ export function csvTranscoder(
       else cols.write(out, src, k, starts[f]!, ends[f]!, quoted[f] === 1);
     }
     if (quoteLoneEmpty && out.pos === lineStart) out.putString('""');
-    out.ensure(2);
-    if (jsonl) out.buf[out.pos++] = 0x7d;
+    out.ensure(1);
     out.buf[out.pos++] = LF;
   };
+  const writeRecord =
+    format === "jsonl" || format === "copy-text" ? spanRecords(format, cols, keys, sp, out) : csvRecord;
 
   return (input) => {
     // Invalid UTF-8 is read as U+FFFD by the general reader's decoder; so here, once per such chunk.
