@@ -209,6 +209,20 @@ describe("CSV transcoder: byte for byte the general path", () => {
       assert.equal(fast(csv, [], format, () => 1).toString(), (await general(csv, [], format)).toString());
   });
 
+  it("a record whose output outgrows the output buffer, in every layout", async () => {
+    // Fields of bytes the format writes longer (\u0001 as six in JSON, a tab as two in COPY text): more
+    // output than the room made for the chunk up front, and than the buffer's size after that.
+    for (const format of ["jsonl", "csv", "copy-text", "staging-csv"] as const) {
+      const big = (format === "jsonl" ? "\u0001" : "\t").repeat(format === "jsonl" ? 200_000 : 400_000);
+      const csv = `c0,c1,c2,c3\nx,y,z,w\n${big},"${'a""b,'.repeat(20_000)}",${big},${big}\np,q,r,s\n`;
+      for (const [name, tasks] of Object.entries(TASK_LISTS)) {
+        const want = await general(csv, tasks, format);
+        const got = fast(csv, tasks, format, () => 1);
+        assert.ok(got.equals(want), `${format}: ${name}`);
+      }
+    }
+  });
+
   it("invalid UTF-8 becomes U+FFFD, as the general reader decodes it", async () => {
     const bytes = Buffer.concat([Buffer.from("a,b\nx"), Buffer.from([0xff, 0xc3]), Buffer.from(",y\n")]);
     const plan = buildBytePlan(compileSpec([]), ["a", "b"])!;
