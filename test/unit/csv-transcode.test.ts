@@ -170,6 +170,17 @@ const TASK_LISTS: Record<string, Task[]> = {
     { taskType: "Map_all", sourceFields: [], connectorOperator: { S3: "NO_OP" } },
   ],
   "one column": [map("c1")],
+  "Maps keeping fields in their order, the first and last dropped, a Truncate on one": [
+    { taskType: "Filter", sourceFields: ["c1", "c2"], connectorOperator: { S3: "PROJECTION" } },
+    {
+      taskType: "Truncate",
+      sourceFields: ["c2"],
+      connectorOperator: { S3: "NO_OP" },
+      taskProperties: { TRUNCATE_LENGTH: "2" },
+    },
+    map("c1", "one"),
+    map("c2", "two"),
+  ],
   "Maps taking one field into two columns and dropping others, a Mask on a moved column": [
     { taskType: "Filter", sourceFields: ["c3", "c1"], connectorOperator: { S3: "PROJECTION" } },
     {

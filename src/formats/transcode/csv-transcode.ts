@@ -8,11 +8,12 @@
  * Why bytes: on the general path a 1M-row file becomes 10M strings and 1M arrays that die young, and
  * parsing and re-encoding them was most of a run's time (docs/benchmarks.md). Here each row's field
  * boundaries are found and each destination column is copied (escaped as the format needs) straight
- * from the source bytes; only Mask/Truncate columns are decoded. When destination column k is source
- * field k (a copy, perhaps with Masks), JSON lines and COPY text copy each field while scanning it
- * (fused-records.ts) and CSV formats copy runs of unchanged records whole (verbatim-records.ts); other
- * layouts, and any record those writers don't take, go through the general scanner (record-scan.ts) and
- * are written from its spans (span-records.ts for JSON lines and COPY text).
+ * from the source bytes; only Mask/Truncate columns are decoded. When the columns are source fields in
+ * their order (a copy, perhaps with Masks; for JSON lines and COPY text, perhaps with fields dropped),
+ * JSON lines and COPY text copy each field while scanning it (fused-records.ts) and CSV formats copy runs
+ * of unchanged records whole (verbatim-records.ts); other layouts, and any record those writers don't
+ * take, go through the general scanner (record-scan.ts) and are written from its spans (span-records.ts
+ * for JSON lines and COPY text).
  */
 import { isUtf8 } from "node:buffer";
 import type { EncodedFormat } from "../../connectors/types.ts";
@@ -58,9 +59,11 @@ export function csvTranscoder(
   const sp = new FieldSpans(width);
   const out = new OutBuffer(1 << 20);
   const identity = ncol === width && cols.sources.every((f, k) => f === k);
+  // The fused writer takes columns in their fields' order, some fields perhaps dropped.
+  const inOrder = ncol > 0 && cols.sources.every((f, k) => f >= 0 && (k === 0 || f > cols.sources[k - 1]!));
   const fused: RecordWriter | undefined =
-    identity && (format === "jsonl" || format === "copy-text")
-      ? fusedRecords(format, cols, keys, out)
+    inOrder && (format === "jsonl" || format === "copy-text")
+      ? fusedRecords(format, cols, keys, out, width)
       : undefined;
   const scan: VerbatimScan = { verbatim: false, contentEnd: 0 };
   const verbatim: VerbatimScanner | undefined =

@@ -1,12 +1,22 @@
 /**
- * JSON lines and COPY text for the common layout — destination column k is source field k — in one pass:
- * each field is copied (escaped as the format needs) while it is scanned, rather than scanned for its
- * boundaries and then copied, which made the transcoder read every byte twice. Columns with Mask or
- * Truncate steps are bounded here and written by the ColumnWriter. Anything unusual (a field count other
+ * JSON lines and COPY text for the common layouts — the columns are source fields in their order, all of
+ * them or some dropped — in one pass: each field is copied (escaped as the format needs) while it is
+ * scanned, rather than scanned for its boundaries and then copied, which made the transcoder read every
+ * byte twice; a dropped field is only scanned. Columns with Mask or Truncate steps are bounded here and
+ * written by the ColumnWriter. Anything unusual (a field count other
  * than the header's, a syntax error, a blank line) returns -1 untouched by the caller's count: the driver
  * then rewinds the output and runs the record through the general scanner, whose errors are the reference.
  */
-import { COMMAS, copyByte, jsonByte, jsonGlue, plainWords, QUOTES, writeMasked } from "./byte-copy.ts";
+import {
+  COMMAS,
+  copyByte,
+  jsonByte,
+  jsonGlue,
+  nextSpecial,
+  plainWords,
+  QUOTES,
+  writeMasked,
+} from "./byte-copy.ts";
 import type { ColumnWriter } from "./column-writer.ts";
 import type { OutBuffer } from "./out-buffer.ts";
 import { BACKSLASH, COMMA, CR, LF, plainAscii, QUOTE } from "./record-scan.ts";
@@ -21,11 +31,17 @@ export function fusedRecords(
   cols: ColumnWriter,
   keys: readonly Buffer[],
   out: OutBuffer,
+  /** The source's fields (each column's source is a later one than the column before's). */
+  width: number,
 ): RecordWriter {
   const jsonl = format === "jsonl";
-  const width = cols.sources.length;
   const last = width - 1;
   const stepped = cols.stepped;
+  // Each source field's column (-1: the layout drops it); the columns come in the fields' order.
+  const colOf = new Int32Array(width).fill(-1);
+  cols.sources.forEach((f, k) => {
+    colOf[f] = k;
+  });
   // Output bytes per input byte at most (\u00XX), and room kept for a key, quotes and the line end.
   const per = jsonl ? 6 : 2;
   const { len: glueLen, at: glueAt, words: glueWords } = jsonGlue(keys, stepped);
@@ -42,21 +58,44 @@ export function fusedRecords(
     let ov = out.view;
     let o = out.pos;
     let i = pos;
-    for (let k = 0; ; k++) {
+    for (let f = 0; ; f++) {
+      const k = colOf[f]!;
       if (b.length - o < reserve) {
         out.pos = o;
         out.ensure(reserve + 4096);
         b = out.buf;
         ov = out.view;
       }
-      if (jsonl) {
+      if (k < 0) {
+        // A field the layout drops: no key.
+      } else if (jsonl) {
         const end = glueAt[k + 1]!;
         for (let j = glueAt[k]!, p = o; j < end; j++, p += 4) ov.setInt32(p, glueWords[j]!, true);
         o += glueLen[k]!;
       } else if (k > 0) b[o++] = TAB;
       const quoted = src[i] === QUOTE;
       const s = quoted ? i + 1 : i;
-      if (stepped[k] === 1) {
+      if (k < 0) {
+        // A field the layout drops: its end only.
+        if (quoted) {
+          for (i = s; ; ) {
+            i = src.indexOf(QUOTE, i);
+            if (i < 0) return -1;
+            if (src[i + 1] === QUOTE) i += 2;
+            else break;
+          }
+          i++;
+        } else {
+          for (;;) {
+            // A quote or CR inside an unquoted field is data.
+            i = nextSpecial(src, sv, i, len);
+            if (i >= len || src[i] === COMMA || src[i] === LF) break;
+            i++;
+          }
+          const e = i > s && src[i - 1] === CR && src[i] !== COMMA ? i - 1 : i;
+          if (f === 0 && e === s && src[i] !== COMMA) return -1;
+        }
+      } else if (stepped[k] === 1) {
         // Bounds only; the ColumnWriter writes the column.
         let e: number;
         // Whether the field is ASCII without quotes (so a Mask can work on its bytes).
@@ -83,7 +122,7 @@ export function fusedRecords(
             }
           }
           e = i > s && src[i - 1] === CR && src[i] !== COMMA ? i - 1 : i;
-          if (k === 0 && e === s && src[i] !== COMMA) return -1;
+          if (f === 0 && e === s && src[i] !== COMMA) return -1;
         }
         const m = cols.masks[k];
         if (m !== undefined && ascii) {
@@ -164,18 +203,18 @@ export function fusedRecords(
         else if (i > s && src[i - 1] === CR && src[i] !== COMMA) {
           // A CR before the line end belongs to it: take back its escape (two bytes in both formats).
           o -= 2;
-          if (k === 0 && i === s + 1) return -1;
-        } else if (k === 0 && i === s && src[i] !== COMMA) return -1; // a blank line
+          if (f === 0 && i === s + 1) return -1;
+        } else if (f === 0 && i === s && src[i] !== COMMA) return -1; // a blank line
         if (jsonl) b[o++] = QUOTE;
       }
       // What follows the field: a comma and the next, or the record's end.
       const c = src[i];
       if (c === COMMA) {
-        if (k === last) return -1;
+        if (f === last) return -1;
         i++;
         continue;
       }
-      if (k !== last) return -1;
+      if (f !== last) return -1;
       if (c === LF) i++;
       else if (i < len) {
         if (quoted && c === CR && (src[i + 1] === LF || i + 1 === len)) i += 2;

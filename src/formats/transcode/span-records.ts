@@ -1,6 +1,7 @@
 /**
  * JSON lines and COPY text from a record's field spans (record-scan.ts), for the layouts the fused writer
- * doesn't take: columns reordered, dropped, or one source field in two columns. Each column is written as
+ * doesn't take (columns reordered, one source field in two columns, a field the source lacks) and the
+ * records it leaves to the general scanner. Each column is written as
  * the fused writer writes it — the key as prepacked words, the field copied a word at a time up to the
  * next byte that needs escaping — with room made once per column rather than per piece, so a field costs
  * a few stores and one bounds check instead of a call per key, quote and byte. Columns with Mask or
