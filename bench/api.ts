@@ -208,12 +208,14 @@ const NOTES = (concurrency: number, seconds: number) => [
     "than the last write. Authentication (SigV4), throttling, validation and authorization still run " +
     "for every request. Nothing is written during this load, so nearly every answer comes from the " +
     "cache; while runs report progress (a write per batch and heartbeat) most reads are the uncached kind.",
-  "Uncached — where the time goes (node --cpu-prof of the server during the load): both pages are " +
-    "written as JSON by the database itself, each item one printf of its columns (src/store/flows-page.ts, " +
-    "src/store/runs/records-page.ts), so better-sqlite3 hands back a string per item instead of a JS " +
-    "value per column, and each page is one statement compiled once, not by Kysely per request; ListFlows' " +
-    "tags and latest run (one index probe per flow) are subqueries of it. That SQL is still about two fifths " +
-    "of the server's time; the socket write is about a fifth (the baseline pays it too); SigV4, zod " +
-    "validation and the HTTP pipeline are a few percent each. DescribeFlowExecutionRecords checks the " +
-    "flow exists without reading its definition.",
+  "Uncached — where the time goes (node --cpu-prof of the server during the load): both pages come " +
+    "from the database as JSON text, so better-sqlite3 hands back a string per item instead of a JS value " +
+    "per column, and each page is one statement compiled once, not by Kysely per request. " +
+    "DescribeFlowExecutionRecords reads each run's ExecutionRecord as stored: triggers rewrite it whenever " +
+    "its run changes (src/store/runs/record-json-sql.ts), so a page formats nothing; it checks the flow " +
+    "exists without reading its definition. ListFlows writes each item with one printf of its columns " +
+    "(src/store/flows-page.ts), its tags and latest run (one index probe per flow) subqueries of it. " +
+    "SQL is about a quarter of DescribeFlowExecutionRecords' server time and two fifths of ListFlows'; " +
+    "the socket write is about a sixth (the baseline pays it too); SigV4, zod validation and the HTTP " +
+    "pipeline are a few percent each.",
 ];
