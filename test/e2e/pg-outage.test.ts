@@ -98,8 +98,10 @@ test("PostgreSQL terminating a node's connections mid-query does not kill it; it
       () => undefined,
       (err: unknown) => err,
     );
-    // Blocked: the request, and the worker's checkpoint (the UPDATE that stores counts) — the write
-    // the worker retries through the outage for as long as its lease can be alive.
+    // Blocked: the request, and the worker's next lease write — its checkpoint (the UPDATE that stores
+    // counts, retried through the outage for as long as its lease can be alive) or a heartbeat, which the
+    // checkpoint then waits behind. Which comes first is a race (a batch and a heartbeat both take about
+    // a second); either way the run must end with every row counted.
     const blocked = (like: string) =>
       admin.query(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query ILIKE $2",
@@ -107,10 +109,12 @@ test("PostgreSQL terminating a node's connections mid-query does not kill it; it
       );
     await waitFor(
       async () =>
-        ((await blocked("%records_processed%")).rows[0].n as number) > 0 &&
+        ((await blocked('update "runs" set "lease_expires_at"%')).rows[0].n as number) > 0 &&
         ((await blocked("select%")).rows[0].n as number) > 0,
-      "the node's checkpoint and the request to block on the lock",
+      "the node's lease write and the request to block on the lock",
     );
+    const checkpoint = ((await blocked("%records_processed%")).rows[0].n as number) > 0;
+    console.log(`# the worker's ${checkpoint ? "checkpoint" : "heartbeat"} blocked on the lock first`);
     const killedAt = Date.now();
     const killed = await admin.query(
       "SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t",
