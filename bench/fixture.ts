@@ -5,6 +5,8 @@ import {
   StartFlowCommand,
   type Task,
 } from "@aws-sdk/client-appflow";
+import pg from "pg";
+import { PG_URL } from "../test/helpers/backends.ts";
 import { copyTasks, createSlowTable, isTerminal, runRecord } from "../test/helpers/flows.ts";
 
 export { createS3ToPgFlow } from "../test/helpers/flows.ts";
@@ -57,6 +59,22 @@ export async function runToEnd(
 
 /** A fresh 10-column table (the same shape for Sluice and for psql); with `msPerStatement`, each COPY sleeps that long first. */
 export const freshTable = (msPerStatement = 0) => createSlowTable(msPerStatement, "statement");
+
+/**
+ * Flushes PostgreSQL's dirty pages and WAL now (CHECKPOINT), so a timed load doesn't pay for the one
+ * before it: each 1M-row load writes ~200 MB of WAL, and a checkpoint that max_wal_size starts in the
+ * middle of a later load (Sluice's or psql's, whichever comes) competes with it for the two cores. Not
+ * being allowed to (no superuser or pg_checkpoint) only leaves that noise in.
+ */
+export async function checkpointPostgres(): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query("CHECKPOINT").catch(() => {});
+  } finally {
+    await c.end();
+  }
+}
 
 /** Where writeCsv puts an object of the local S3 directory. */
 export const localObject = (dataDir: string, bucket: string, key: string) => join(dataDir, "s3", bucket, key);
