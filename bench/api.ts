@@ -215,7 +215,7 @@ const NOTES = (concurrency: number, seconds: number) => [
     "its run changes (src/store/runs/record-json-sql.ts), so a page formats nothing; it checks the flow " +
     "exists without reading its definition. ListFlows writes each item with one printf of its columns " +
     "(src/store/flows-page.ts), its tags and latest run (one index probe per flow) subqueries of it. " +
-    "SQL is about a quarter of DescribeFlowExecutionRecords' server time and two fifths of ListFlows'; " +
-    "the socket write is about a sixth (the baseline pays it too); SigV4, zod validation and the HTTP " +
-    "pipeline are a few percent each.",
+    "SQL is about a quarter of DescribeFlowExecutionRecords' server time (two fifths before the records " +
+    "were stored) and the socket write about a sixth (the baseline pays it too); SigV4, zod validation " +
+    "and the HTTP pipeline are a few percent each.",
 ];
