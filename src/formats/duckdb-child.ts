@@ -23,6 +23,9 @@ const db = await DuckDBInstance.create(":memory:", {
 const running = new Map<number, DuckDBConnection>();
 const jobs = new Set<Promise<void>>();
 const answer = (m: object) => process.stdout.write(`${JSON.stringify(m)}\n`);
+// A parent gone before an answer (a thread terminated while this process started) makes stdout EPIPE:
+// nobody reads it any more, and the end of stdin below still removes this process's files.
+process.stdout.on("error", () => {});
 
 async function run(id: number, sql: string): Promise<void> {
   const conn = await db.connect();

@@ -30,6 +30,8 @@ export class DuckdbProcess {
   private nextId = 1;
   private stderr = "";
   private exited: Error | undefined;
+  /** Settles once the process can take statements (rejects if it never can). */
+  ready: Promise<void> = Promise.resolve();
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
 
@@ -39,10 +41,17 @@ export class DuckdbProcess {
 
   /** Files of this process's jobs start with this, so they are removed with it. */
   get filePrefix(): string {
+    // No pid: the spawn itself failed (its error event is still to come).
+    if (this.child.pid === undefined)
+      throw new ConnectorServerError("The DuckDB process writing Parquet failed to start");
     return `${this.child.pid}-`;
   }
 
-  static start(tempDir: string): Promise<DuckdbProcess> {
+  /**
+   * Spawns the process and returns at once: its pid (the files' prefix) is known, and a statement
+   * waits for it to be ready (`ready`), so staging can go on while DuckDB loads (0.3–2 s).
+   */
+  static start(tempDir: string): DuckdbProcess {
     mkdirSync(tempDir, { recursive: true });
     removeStale(tempDir);
     const threads = String(Math.max(1, Math.min(availableParallelism(), 4)));
@@ -52,11 +61,16 @@ export class DuckdbProcess {
       { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } },
     );
     const p = new DuckdbProcess(child);
-    return new Promise((resolve, reject) => {
+    p.ready = new Promise((resolve, reject) => {
       child.stderr.on("data", (d: Buffer) => {
         p.stderr = (p.stderr + d.toString()).slice(-2000);
       });
-      child.on("error", reject);
+      child.on("error", (err) => {
+        p.exited ??= new ConnectorServerError(
+          `The DuckDB process writing Parquet failed to start: ${err.message}`,
+        );
+        reject(p.exited);
+      });
       // Writing to a child that died fails with EPIPE; its exit (below) fails the jobs with its message.
       child.stdin.on("error", () => {});
       child.on("exit", (code, signal) => {
@@ -70,8 +84,8 @@ export class DuckdbProcess {
       createInterface({ input: child.stdout }).on("line", (line) => {
         const m = JSON.parse(line) as { ready?: true; id?: number; ok?: boolean; error?: string };
         if (m.ready) {
-          p.idle();
-          return resolve(p);
+          if (p.jobs.size === 0) p.idle();
+          return resolve();
         }
         const job = p.jobs.get(m.id!);
         if (!job) return;
@@ -81,11 +95,15 @@ export class DuckdbProcess {
         else job.reject(new ConnectorServerError(`Writing the Parquet file failed: ${m.error}`));
       });
     });
+    // Seen by whoever runs a statement; unobserved, a failed start would be an unhandled rejection.
+    p.ready.catch(() => {});
+    return p;
   }
 
   /** Runs one statement; the signal interrupts it (the promise then rejects with the signal's reason). */
-  run(sql: string, signal?: AbortSignal): Promise<void> {
-    if (this.exited) return Promise.reject(this.exited);
+  async run(sql: string, signal?: AbortSignal): Promise<void> {
+    await this.ready;
+    if (this.exited) throw this.exited;
     signal?.throwIfAborted();
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => this.jobs.set(id, { resolve, reject }));
@@ -117,15 +135,15 @@ export class DuckdbProcess {
   }
 }
 
-const processes = new Map<string, Promise<DuckdbProcess>>();
+const processes = new Map<string, DuckdbProcess>();
 
-/** This thread's DuckDB process for a temp directory; a failed or exited one is started again. */
-export async function duckdbProcess(tempDir: string): Promise<DuckdbProcess> {
+/**
+ * This thread's DuckDB process for a temp directory, perhaps still starting; a failed or exited one is
+ * started again.
+ */
+export function duckdbProcess(tempDir: string): DuckdbProcess {
   const existing = processes.get(tempDir);
-  if (existing) {
-    const p = await existing.catch(() => undefined);
-    if (p?.alive) return p;
-  }
+  if (existing?.alive) return existing;
   const started = DuckdbProcess.start(tempDir);
   processes.set(tempDir, started);
   return started;

@@ -220,7 +220,8 @@ export class DuckdbParquetEncoder implements RecordEncoder {
     this.types = types;
     this.encoders = this.types.map((t, i) => encoderFor(t, fields[i]!));
     this.allText = this.types.every((t) => t === "UTF8");
-    this.process = await duckdbProcess(this.tempDir);
+    // Not awaited: the process may still be starting; the COPY at the end waits for it.
+    this.process = duckdbProcess(this.tempDir);
     const path = join(this.tempDir, `${this.process.filePrefix}${randomUUID()}.csv`);
     this.csv = await StagingFile.create(path);
   }

@@ -12,7 +12,7 @@ const { tempDir } = workerData as { tempDir: string };
 const enc = new ParquetEncoder({ write() {} }, false, tempDir);
 const rows: FieldValue[][] = Array.from({ length: 10_000 }, (_, i) => [`${i}`, `v${(i * 7919) % 100_003}`]);
 for (let k = 0; k < 100; k++) await enc.write(["a", "b"], rows);
-parentPort!.postMessage({ prefix: (await duckdbProcess(tempDir)).filePrefix });
+parentPort!.postMessage({ prefix: duckdbProcess(tempDir).filePrefix });
 parentPort!.postMessage("closing");
 await enc.close();
 parentPort!.postMessage("closed");

@@ -139,7 +139,7 @@ test("DuckDB writer: temp files of a process that is gone are removed when the n
   mkdirSync(staleSpill);
   // A live process's file (this test's own pid) is kept.
   writeFileSync(join(dir, `${process.pid}-keep.parquet`), "in use");
-  const p = await duckdbProcess(dir);
+  const p = duckdbProcess(dir);
   assert.deepEqual(
     readdirSync(dir).filter((n) => !n.startsWith(p.filePrefix)),
     [`${process.pid}-keep.parquet`],
@@ -219,7 +219,8 @@ test("DuckDB writer: a DuckDB process that dies fails the object with a message 
   const dir = tempDir(t);
   const enc = new ParquetEncoder(collector(), false, dir);
   await enc.write(["a"], [["x"]]);
-  const p = await duckdbProcess(dir);
+  const p = duckdbProcess(dir);
+  await p.ready;
   process.kill(Number(p.filePrefix.slice(0, -1)), "SIGKILL");
   await waitFor(async () => !p.alive, "the process's exit to be seen");
   await assert.rejects(enc.close(), /The DuckDB process writing Parquet exited \(SIGKILL\)/);
@@ -228,5 +229,5 @@ test("DuckDB writer: a DuckDB process that dies fails the object with a message 
   await next.write(["a"], [["y"]]);
   await next.close();
   assert.deepEqual(await parquetReadObjects({ file: out.file() }), [{ a: "y" }]);
-  assert.notEqual((await duckdbProcess(dir)).filePrefix, p.filePrefix);
+  assert.notEqual(duckdbProcess(dir).filePrefix, p.filePrefix);
 });

@@ -45,9 +45,9 @@ export function createS3Destination(config: DestinationFlowConfig, ctx: Connecto
     async open(): Promise<DestinationWriter> {
       ctx.signal.throwIfAborted();
       const tempDir = join(ctx.env.dataDir, "tmp", "parquet");
-      // Start this thread's DuckDB process now (it takes 0.3–2 s), while the source reads its first
-      // batch; the first object waits for it. A failure to start shows there, with its message.
-      if (fileType === "PARQUET") duckdbProcess(tempDir).catch(() => {});
+      // Start this thread's DuckDB process now (it takes 0.3–2 s) while the run reads and stages; only
+      // an object's COPY waits for it. A failure to start shows there, with its message.
+      if (fileType === "PARQUET") duckdbProcess(tempDir);
       return new S3DestinationWriter(openObjectStore(ctx.env), ctx, {
         bucket: props.bucketName,
         fileType,
