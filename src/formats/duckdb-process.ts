@@ -84,7 +84,7 @@ export class DuckdbProcess {
       createInterface({ input: child.stdout }).on("line", (line) => {
         const m = JSON.parse(line) as { ready?: true; id?: number; ok?: boolean; error?: string };
         if (m.ready) {
-          if (p.jobs.size === 0) p.idle();
+          p.idle();
           return resolve();
         }
         const job = p.jobs.get(m.id!);
