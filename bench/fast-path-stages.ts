@@ -112,7 +112,7 @@ export async function timeSourceStages(
     const o = ok(transcodeJob(job(b.data)));
     encoded.push({
       fields,
-      data: o.data,
+      chunks: [{ data: o.data, records: o.records }],
       records: o.records,
       bytes: b.sourceBytes,
       longestRecord: o.longestRecord,
@@ -162,7 +162,7 @@ export async function timeSourceStages(
     poolWallMs,
     poolCpuMs,
     records: encoded.reduce((n, e) => n + e.records, 0),
-    outBytes: encoded.reduce((n, e) => n + e.data.length, 0),
+    outBytes: encoded.reduce((n, e) => n + e.chunks.reduce((m, c) => m + c.data.length, 0), 0),
   };
   return { stages, fields, encoded };
 }

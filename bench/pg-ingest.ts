@@ -41,7 +41,8 @@ async function encodeFile(
     const out = tasks.apply(b).batch;
     fields = out.fields;
     const data = Buffer.from(copyText(out.rows));
-    pieces.push({ fields, data, records: out.rows.length, bytes: 0, longestRecord: 0 });
+    const records = out.rows.length;
+    pieces.push({ fields, chunks: [{ data, records }], records, bytes: 0, longestRecord: 0 });
   }
   return { fields, pieces };
 }
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     await writeCsv(dataDir, "in", "data.csv", rows);
     const file = path.join(dataDir, "s3", "in", "data.csv");
     const { pieces } = await encodeFile(file, Number(args.piece));
-    const bytes = pieces.reduce((n, p) => n + p.data.length, 0);
+    const bytes = pieces.reduce((n, p) => n + p.chunks[0]!.data.length, 0);
     console.log(`${rows} rows, ${(bytes / 1e6).toFixed(1)} MB of COPY text in pieces of ${args.piece} rows`);
     const combos = list(args.batch).flatMap((b) => list(args.conns).map((c) => ({ b, c })));
     type Rep = { ms: number; pgMs: number; ownMs: number; psqlMs: number; psqlPgMs: number };

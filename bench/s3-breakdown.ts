@@ -56,7 +56,7 @@ export async function timeS3Stages(csvFile: string, format: OutputFileType): Pro
     const c0 = cpuMs();
     let t0 = performance.now();
     for (const e of source.encoded) {
-      await encoder.writeEncoded!(e.fields, e.data, e.records, e.longestRecord);
+      for (const c of e.chunks) await encoder.writeEncoded!(e.fields, c.data, c.records, e.longestRecord);
       await upload.flushParts(signal);
     }
     const writeMs = performance.now() - t0;

@@ -11,6 +11,7 @@ import type {
   ConnectorEnvironment,
   CsvObjectBytes,
   DestinationWriter,
+  EncodedChunk,
   EncodedRecords,
   Source,
 } from "../connectors/types.ts";
@@ -100,8 +101,9 @@ async function* objectChunks(
   let destination: string[] = [];
   let recordsBefore = 0;
   const metas: Meta[] = [];
-  const batch: PendingBatch = { parts: [], records: 0, bytes: 0, longest: 0 };
-  const pieces = chunkCsv(object.bytes, { targetBytes: CHUNK_BYTES, maxRecordBytes, name });
+  const batch: PendingBatch = { chunks: [], records: 0, bytes: 0, longest: 0 };
+  // Inline, each piece is transcoded before the next is asked for, so joined pieces can share memory.
+  const pieces = chunkCsv(object.bytes, { targetBytes: CHUNK_BYTES, maxRecordBytes, name, reuse: !pool });
   // The jobs, in order; each one's meta waits in `metas` for its result.
   async function* jobs(): AsyncGenerator<TranscodeJob> {
     for await (const piece of pieces) {
@@ -129,7 +131,8 @@ async function* objectChunks(
     }
     // Batches of batchRows records from the object's start, as the general reader cuts them: the
     // cancel checkpoints, and the objects of an S3 destination without aggregation, are the same. A
-    // batch can span chunks: its pieces wait in `batch` until it is full or the object ends.
+    // batch can span chunks: its pieces wait in `batch` until it is full or the object ends, and go
+    // on as pieces (views of the transcoder's output, not copies).
     let record = 0;
     let outFrom = 0;
     let srcFrom = 0;
@@ -138,7 +141,8 @@ async function* objectChunks(
       const last = record + take === outcome.records;
       const outTo = last ? outcome.data.length : outcome.ends[record + take - 1]!;
       const srcTo = last ? meta.length : outcome.sourceEnds[record + take - 1]!;
-      batch.parts.push(outFrom === 0 && last ? outcome.data : outcome.data.subarray(outFrom, outTo));
+      const data = outFrom === 0 && last ? outcome.data : outcome.data.subarray(outFrom, outTo);
+      batch.chunks.push({ data, records: take });
       batch.records += take;
       // The header and a BOM count with the chunk's first batch.
       batch.bytes += srcTo - srcFrom + (srcFrom === 0 ? meta.sourceBytes - meta.length : 0);
@@ -150,20 +154,20 @@ async function* objectChunks(
       if (recordsBefore % batchRows === 0 && batch.records > 0) yield takeBatch(batch, meta.fields);
     } while (record < outcome.records);
   }
-  if (batch.parts.length > 0) yield takeBatch(batch, destination);
+  if (batch.chunks.length > 0) yield takeBatch(batch, destination);
 }
 
 interface PendingBatch {
-  parts: Buffer[];
+  chunks: EncodedChunk[];
   records: number;
   bytes: number;
   longest: number;
 }
 
 function takeBatch(batch: PendingBatch, fields: string[]): EncodedRecords {
-  const data = batch.parts.length === 1 ? batch.parts[0]! : Buffer.concat(batch.parts);
-  const out = { fields, data, records: batch.records, bytes: batch.bytes, longestRecord: batch.longest };
-  batch.parts = [];
+  const { chunks, records, bytes, longest } = batch;
+  const out = { fields, chunks, records, bytes, longestRecord: longest };
+  batch.chunks = [];
   batch.records = 0;
   batch.bytes = 0;
   batch.longest = 0;

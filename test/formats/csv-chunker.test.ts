@@ -26,9 +26,17 @@ function* split(buf: Buffer, sizes: readonly number[]): Generator<Buffer> {
   }
 }
 
-async function chunk(input: Iterable<Buffer> | AsyncIterable<Buffer>, targetBytes: number, max = 1e9) {
+/** `reuse`: as the fast path inline, each piece is done with (here: copied) before the next is asked for. */
+async function chunk(
+  input: Iterable<Buffer> | AsyncIterable<Buffer>,
+  targetBytes: number,
+  max = 1e9,
+  reuse = false,
+) {
   const pieces: CsvPiece[] = [];
-  for await (const p of chunkCsv(input, { targetBytes, maxRecordBytes: max, name: "t.csv" })) pieces.push(p);
+  for await (const p of chunkCsv(input, { targetBytes, maxRecordBytes: max, name: "t.csv", reuse })) {
+    pieces.push(reuse && "data" in p ? { ...p, data: Buffer.from(p.data) } : p);
+  }
   const [first, ...rest] = pieces;
   assert.ok(first && "header" in first, "the header comes first");
   const chunks = rest.map((p) => {
@@ -39,8 +47,13 @@ async function chunk(input: Iterable<Buffer> | AsyncIterable<Buffer>, targetByte
 }
 
 /** Checks every property the fast path relies on, for one input cut into `sizes`. */
-async function check(text: Buffer, sizes: readonly number[], targetBytes: number): Promise<void> {
-  const { header, chunks } = await chunk(split(text, sizes), targetBytes);
+async function check(
+  text: Buffer,
+  sizes: readonly number[],
+  targetBytes: number,
+  reuse = false,
+): Promise<void> {
+  const { header, chunks } = await chunk(split(text, sizes), targetBytes, 1e9, reuse);
   const body = text.subarray(0, 3).equals(BOM) ? text.subarray(3) : text;
   assert.ok(Buffer.concat([header, ...chunks.map((c) => c.data)]).equals(body), "header + chunks = input");
   assert.equal(
@@ -80,8 +93,8 @@ const sizes = fc.oneof(
 
 test("chunks of random CSVs are cut at record boundaries", async () => {
   await fc.assert(
-    fc.asyncProperty(csv, sizes, fc.integer({ min: 1, max: 40 }), (text, s, target) =>
-      check(text, s, target),
+    fc.asyncProperty(csv, sizes, fc.integer({ min: 1, max: 40 }), fc.boolean(), (text, s, target, reuse) =>
+      check(text, s, target, reuse),
     ),
     { numRuns: 400 },
   );
@@ -102,8 +115,8 @@ const soup = fc
 
 test("chunks follow CsvRowParser on literal quotes, lone CRs and blank lines", async () => {
   await fc.assert(
-    fc.asyncProperty(soup, sizes, fc.integer({ min: 1, max: 20 }), (text, s, target) =>
-      check(text, s, target),
+    fc.asyncProperty(soup, sizes, fc.integer({ min: 1, max: 20 }), fc.boolean(), (text, s, target, reuse) =>
+      check(text, s, target, reuse),
     ),
     { numRuns: 600 },
   );
@@ -139,6 +152,27 @@ test("chunks are about targetBytes and slice the input without copying", async (
   for (const c of chunks.slice(0, -1)) assert.ok(c.data.length >= 4096 && c.data.length < 4096 + 40);
   // A chunk inside one input buffer is a view of it.
   assert.ok(chunks.some((c) => c.data.buffer === text.buffer));
+});
+
+test("with reuse, chunks joined from several input buffers share one scratch buffer", async () => {
+  const rows = Array.from({ length: 2000 }, (_, i) => `${i},"note, ${i}",é\n`).join("");
+  const text = Buffer.from(`id,note,x\n${rows}`);
+  const seen = new Set<ArrayBufferLike>();
+  const joined: Buffer[] = [];
+  for await (const p of chunkCsv(split(text, [1000]), {
+    targetBytes: 3000,
+    maxRecordBytes: 1e9,
+    reuse: true,
+  })) {
+    if (!("data" in p)) continue;
+    if (p.data.buffer !== text.buffer) {
+      seen.add(p.data.buffer);
+      joined.push(Buffer.from(p.data));
+    }
+  }
+  assert.ok(joined.length > 10, "input buffers smaller than the target: chunks are joined");
+  assert.equal(seen.size, 1, "every joined chunk was written into the same memory");
+  assert.ok(joined.every((c) => c.at(-1) === 10 || c === joined.at(-1)));
 });
 
 test("a record longer than the limit fails before it is all read", async () => {

@@ -139,25 +139,27 @@ class RedshiftWriter implements DestinationWriter {
   /**
    * Records already encoded as copyText() lines for `records.fields`: appended to the batch being
    * filled without being decoded, and cut at the same batch boundaries as write()'s rows. The batch
-   * holds views of `records.data` (no copy) until it is loaded: the caller hands the buffer over.
+   * holds views of the chunks' buffers (no copy) until it is loaded: the caller hands them over.
    */
   async writeEncoded(records: EncodedRecords): Promise<WriteProgress> {
     if (!this.encodes) throw new ConnectorServerError(`${this.loader.where} takes no encoded records`);
     this.prepare(records.fields);
     this.encodePending(); // rows from an earlier write() go first
-    let data = records.data;
-    let left = records.records;
-    while (left > 0) {
-      // Cancelled: as in write(), no new batch starts and abort() drops what is not loaded.
-      if (this.o.ctx.signal.aborted) break;
-      const room = this.o.batchRows - this.pendingRows;
-      const take = Math.min(left, Math.max(0, room));
-      const end = take === left ? data.length : lineEnd(data, take);
-      this.encoded ??= { chunks: [], rows: 0, bytes: 0 };
-      appendText(this.encoded, data.subarray(0, end), take);
-      data = data.subarray(end);
-      left -= take;
-      if (this.pendingRows >= this.o.batchRows) await this.flush();
+    for (const chunk of records.chunks) {
+      let data = chunk.data;
+      let left = chunk.records;
+      while (left > 0) {
+        // Cancelled: as in write(), no new batch starts and abort() drops what is not loaded.
+        if (this.o.ctx.signal.aborted) break;
+        const room = this.o.batchRows - this.pendingRows;
+        const take = Math.min(left, Math.max(0, room));
+        const end = take === left ? data.length : lineEnd(data, take);
+        this.encoded ??= { chunks: [], rows: 0, bytes: 0 };
+        appendText(this.encoded, data.subarray(0, end), take);
+        data = data.subarray(end);
+        left -= take;
+        if (this.pendingRows >= this.o.batchRows) await this.flush();
+      }
     }
     this.throwIfFailed();
     return { ...this.progress };

@@ -125,11 +125,13 @@ export class S3DestinationWriter implements DestinationWriter {
         "This S3 destination takes no encoded records (partitioned or typed output)",
       );
     this.ctx.signal.throwIfAborted();
-    const { fields, data, longestRecord } = records;
+    const { fields, chunks, longestRecord } = records;
+    // One batch for the object rules (one object per batch without aggregation), however many chunks.
     if (records.records > 0)
-      await this.append("", fields, records.records, (e) =>
-        e.writeEncoded!(fields, data, records.records, longestRecord),
-      );
+      await this.append("", fields, records.records, async (e) => {
+        for (const c of chunks)
+          if (c.records > 0) await e.writeEncoded!(fields, c.data, c.records, longestRecord);
+      });
     return { ...this.progress };
   }
 
