@@ -32,6 +32,9 @@ export interface Breakdown extends SourceStages {
   /** psql's \copy of the same file right after, and PostgreSQL's CPU for it. */
   psqlMs: number;
   psqlPgCpuMs: number;
+  /** The same records loaded as one batch (one COPY, one transaction, one connection). */
+  oneCopyMs: number;
+  oneCopyPgCpuMs: number;
 }
 
 export async function timeStages(csvFile: string): Promise<Breakdown> {
@@ -41,6 +44,11 @@ export async function timeStages(csvFile: string): Promise<Breakdown> {
   const connections = Number(process.env.SLUICE_REDSHIFT_COPY_CONNECTIONS ?? 2);
   const t = await freshTable();
   const load = await loadEncoded(encoded, t.table, tmpdir(), batchRows, connections).finally(() => t.drop());
+  // The same records in one COPY: what PostgreSQL spends per row when the statement is large.
+  const whole = await freshTable();
+  const one = await loadEncoded(encoded, whole.table, tmpdir(), stages.records, 1).finally(() =>
+    whole.drop(),
+  );
   const b = await freshTable();
   const app = `breakdown-psql-${process.pid}`;
   process.env.PGAPPNAME = app;
@@ -57,6 +65,8 @@ export async function timeStages(csvFile: string): Promise<Breakdown> {
     loadOwnCpuMs: load.ownMs,
     psqlMs: psql.ms,
     psqlPgCpuMs: psql.pgMs,
+    oneCopyMs: one.ms,
+    oneCopyPgCpuMs: one.pgMs,
   };
 }
 
@@ -92,7 +102,16 @@ export function breakdownNotes(st: Breakdown, runMs: number, pullMs: number): st
       `(${fmtRatio(st.loadPgCpuMs / st.psqlPgCpuMs)}). psql sends the file's bytes untouched in one ` +
       `transaction; Sluice sends COPY text (the Mask changes a column, so the bytes can't pass through) in ` +
       `${fmtCount(batches)} transactions, each loaded whole or not at all and ending in a COMMIT (a ` +
-      "WAL flush), and counted only once committed. `npx tsx bench/pg-ingest.ts --batch 10000,50000 --conns 1,2` " +
+      "WAL flush), and counted only once committed. The same records as one batch (one COPY, one connection) " +
+      `took ${fmtMs(st.oneCopyMs)} and ${fmtMs(st.oneCopyPgCpuMs)} of PostgreSQL's CPU. Small COPYs cost it ` +
+      "more even without commits: a file split into COPYs of 10k, 100k, 200k and 500k rows, all in one " +
+      "transaction (psql, this machine), cost PostgreSQL about as much at 10k as at 100k and less from " +
+      "200k rows (~22 MB) on; perf showed the backend zeroing fresh pages as it extends the table (ReadBuffer's " +
+      "extend path) in about five times as many of its samples with 100 COPYs as with one. That fits PostgreSQL's COPY, which " +
+      "writes through a 16 MB ring of buffers that each statement starts anew. Batches that large would " +
+      "need the COPY streamed while the batch is read and the batch spooled to disk for retries and the " +
+      "error bucket (memory stays bounded by batch size × connections otherwise); that is not built. " +
+      "`npx tsx bench/pg-ingest.ts --batch 10000,50000 --conns 1,2` " +
       "compares batch sizes and connection counts. On top of the load, the source side needs " +
       `${fmtMs(sourceCpuMs(st))} of CPU from the same cores as PostgreSQL's backends. Run threads (and their ` +
       "pool threads) run at SLUICE_RUN_NICE (default 10) below the server, so on a busy machine they yield " +
