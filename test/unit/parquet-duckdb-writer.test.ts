@@ -90,6 +90,22 @@ test("DuckDB writer: a cancel during close rejects with the signal's reason and 
   assert.deepEqual(leftovers(dir), [], "neither the CSV nor the Parquet file is left");
 });
 
+test("DuckDB process: a statement cancelled while the process still starts rejects at once, and the process still starts", async (t) => {
+  const p = duckdbProcess(tempDir(t));
+  let started = false;
+  void p.ready.then(() => {
+    started = true;
+  });
+  const ac = new AbortController();
+  const running = p.run("SELECT 1", ac.signal);
+  ac.abort(new Error("cancelled"));
+  await assert.rejects(running, /cancelled/);
+  // A start takes hundreds of ms (node, tsx, DuckDB); the rejection came within microtasks of the abort.
+  assert.equal(started, false, "rejected before the process was ready");
+  await p.ready;
+  await p.run("SELECT 1");
+});
+
 test("DuckDB writer: discard removes what an unfinished object holds", async (t) => {
   const dir = tempDir(t);
   const enc = new ParquetEncoder(collector(), false, dir);
