@@ -122,7 +122,7 @@ export interface EncodedChunk {
 /**
  * Records already encoded in a destination's EncodedFormat, in order, in one or more chunks of whole
  * records: a batch made of several transcoded pieces is handed over as they are, never joined into one
- * buffer (each join is a copy into fresh memory, and on figure 1 they cost the run's thread ~15% of its CPU).
+ * buffer (a join is a copy into fresh memory).
  */
 export interface EncodedRecords {
   /** The destination fields, in the order the records hold them. */

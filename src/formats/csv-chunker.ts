@@ -34,8 +34,7 @@ export interface CsvChunkerOptions {
   /**
    * The caller is done with each body chunk before it asks for the next (the fast path transcoding
    * inline): a chunk joined from several input buffers is then written into one scratch buffer, reused,
-   * instead of fresh memory each time. Fresh memory costs page faults as well as the copy, and more
-   * garbage collections, which V8 starts by the amount of buffer memory allocated.
+   * instead of fresh memory each time (fresh memory costs page faults as well as the copy).
    */
   reuse?: boolean;
 }
