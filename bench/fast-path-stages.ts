@@ -9,6 +9,7 @@ import { createReadStream, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Task as SdkTask } from "@aws-sdk/client-appflow";
 import { settings } from "../src/config.ts";
+import { LOCAL_READ_BYTES } from "../src/connectors/s3/local-object-store.ts";
 import type { EncodedFormat, EncodedRecords } from "../src/connectors/types.ts";
 import type { Task } from "../src/domain/flow.ts";
 import { ChunkPool } from "../src/engine/chunk-pool.ts";
@@ -78,7 +79,8 @@ export async function timeSourceStages(
   const bodies: { data: Buffer; sourceBytes: number }[] = [];
   let c0 = cpuMs();
   let t0 = performance.now();
-  for await (const piece of chunkCsv(createReadStream(csvFile), {
+  // Read as a run reads the local S3 directory: in buffers of LOCAL_READ_BYTES.
+  for await (const piece of chunkCsv(createReadStream(csvFile, { highWaterMark: LOCAL_READ_BYTES }), {
     targetBytes: CHUNK_BYTES,
     maxRecordBytes: MAX_RECORD,
     name: csvFile,

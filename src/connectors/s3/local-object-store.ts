@@ -19,6 +19,9 @@ import { ConnectorServerError } from "../../domain/errors.ts";
 import { absorbFollowing, appendedEnds, appendPart, piecesOf, unappendFrom } from "./local-multipart.ts";
 import type { MultipartUpload, ObjectInfo, ObjectStore, UploadedPart } from "./object-store.ts";
 
+/** Bytes per read of an object (a run reads its source in buffers of this size). */
+export const LOCAL_READ_BYTES = 1 << 20;
+
 export class LocalObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly staging: string;
@@ -72,7 +75,7 @@ export class LocalObjectStore implements ObjectStore {
     await this.existingBucketDir(bucket);
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new ConnectorServerError(`The object s3://${bucket}/${key} does not exist`);
-    return addAbortSignal(signal, createReadStream(file, { highWaterMark: 1 << 20 }));
+    return addAbortSignal(signal, createReadStream(file, { highWaterMark: LOCAL_READ_BYTES }));
   }
 
   async head(bucket: string, key: string, signal: AbortSignal): Promise<ObjectInfo | undefined> {
