@@ -4,6 +4,7 @@
  * Usage: node --import tsx bench/memory-child.ts <dataDir> <rows> <json|pg>
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startSluice } from "../src/main.ts";
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
       target,
       runMs: run.ms,
       idleRssMb: idleRss / 1024 / 1024,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      peakRssMb: peakRssKb() / 1024,
       peakHeapUsedMb: peakHeap / 1024 / 1024,
     };
     process.stdout.write(`${JSON.stringify(sample)}\n`);
@@ -86,3 +87,17 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * This process's peak RSS in KB: VmHWM on Linux. getrusage's maxRSS is not used there: Linux carries it
+ * over fork and exec, so a child of a large bench process reports at least the parent's RSS.
+ */
+function peakRssKb(): number {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (hwm) return Number(hwm);
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS;
+}

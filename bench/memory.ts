@@ -83,7 +83,8 @@ export async function benchMemory(opts: BenchOptions): Promise<FigureResult> {
     raw,
     notes: [
       "Each run is a fresh `node --import tsx bench/memory-child.ts` process: the Sluice server, its SDK " +
-        "client and one flow run; peak RSS from getrusage (`process.resourceUsage().maxRSS`), which includes " +
+        "client and one flow run; peak RSS as the kernel's high-water mark of the process (VmHWM; getrusage's maxRSS " +
+        "would include the bench process's own RSS, which Linux carries over fork and exec), which includes " +
         'the ~150 MB of an idle server with tsx and the SDK client. Here the "baseline" column is the same run ' +
         "at the small size. V8 lets the heap grow with the allocation rate before it collects, so uncapped " +
         `peaks differ somewhat; the capped run shows the large run needs no more than ${HEAP_CAP_MB} MB of old space.`,
