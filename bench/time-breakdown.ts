@@ -110,7 +110,7 @@ export function breakdownNotes(st: Breakdown, runMs: number, pullMs: number): st
       "extend path) in about five times as many of its samples with 100 COPYs as with one. That fits PostgreSQL's COPY, which " +
       "writes through a 16 MB ring of buffers that each statement starts anew. Batches that large would " +
       "need the COPY streamed while the batch is read and the batch spooled to disk for retries and the " +
-      "error bucket (memory stays bounded by batch size × connections otherwise); that is not built. " +
+      "error bucket (held in memory, as batches are now, they would grow the run's memory with their size); that is not built. " +
       "`npx tsx bench/pg-ingest.ts --batch 10000,50000 --conns 1,2` " +
       "compares batch sizes and connection counts. On top of the load, the source side needs " +
       `${fmtMs(sourceCpuMs(st))} of CPU from the same cores as PostgreSQL's backends. Run threads (and their ` +

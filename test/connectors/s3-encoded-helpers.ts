@@ -84,6 +84,7 @@ export async function encode(format: EncodedFormat, fields: string[], rows: Rows
   let quoted = false;
   // Where the first half of the records ends (bytes): the records go as two chunks, as the fast path
   // hands over a batch transcoded in several pieces.
+  const first = Math.floor(rows.length / 2);
   let half = data.length;
   let seen = 0;
   for (let i = 0; i < text.length; i++) {
@@ -92,10 +93,9 @@ export async function encode(format: EncodedFormat, fields: string[], rows: Rows
     else if (c === "\n" && !quoted) {
       longest = Math.max(longest, Buffer.byteLength(text.slice(start, i + 1)));
       start = i + 1;
-      if (++seen === Math.floor(rows.length / 2)) half = Buffer.byteLength(text.slice(0, start));
+      if (++seen === first) half = Buffer.byteLength(text.slice(0, start));
     }
   }
-  const first = Math.floor(rows.length / 2);
   const chunks =
     first > 0
       ? [
